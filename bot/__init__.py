@@ -1,0 +1,1 @@
+"""The aiogram edge: the admin control plane and the alert sender."""

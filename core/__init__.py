@@ -1,0 +1,1 @@
+"""Framework-free kernel shared by every role: configuration, logging, retries, domain, storage."""

@@ -1,0 +1,1 @@
+"""Protocols the services need from the outside world (clock, flood-wait ledger, message source …)."""
