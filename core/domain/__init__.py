@@ -1,1 +1,1 @@
-"""Frozen dataclasses the rest of the code speaks: messages, media, users, hits, alerts, flood waits."""
+"""Frozen dataclasses the rest of the code speaks: messages, users, hits, alerts, flood waits."""

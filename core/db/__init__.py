@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 async tables, engines per dialect, upserts, unit of work and migrations."""

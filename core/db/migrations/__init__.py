@@ -1,0 +1,1 @@
+"""Alembic migrations that run on both SQLite and PostgreSQL."""

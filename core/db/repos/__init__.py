@@ -1,0 +1,1 @@
+"""Repositories: queries and batched writes over one connection; they never commit."""

@@ -1,0 +1,285 @@
+"""Batched, idempotent message writes: inserts, edits kept as versions, deletions as marks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.db.search_index import SearchIndexWriter
+from core.db.tables import chats, message_versions, messages
+from core.db.upsert import insert_ignore
+from core.domain.messages import ArchivedMessage, IngestOutcome, StoredMessageRef
+
+# Columns an incoming message sets; everything else (deleted_at, scanned_at …) is the vault's own.
+CONTENT_COLUMNS = (
+    "chat_id",
+    "message_id",
+    "sender_id",
+    "date",
+    "text",
+    "entities",
+    "kind",
+    "action",
+    "action_data",
+    "reply_to_msg_id",
+    "topic_id",
+    "fwd_from_id",
+    "fwd_from_name",
+    "fwd_date",
+    "grouped_id",
+    "via_bot_id",
+    "post_author",
+    "views",
+    "media_kind",
+    "edit_date",
+)
+MUTABLE_COLUMNS = ("text", "entities", "edit_date", "views", "media_kind")
+KEY_CHUNK = 500  # keeps IN lists well under every driver's parameter limit
+CHANNEL_KINDS = ("channel", "supergroup")
+
+
+@dataclass(frozen=True, slots=True)
+class _Existing:
+    pk: int
+    text: str
+    entities: Any
+    edit_date: datetime | None
+
+
+def message_row(message: ArchivedMessage) -> dict[str, Any]:
+    row = {name: getattr(message, name) for name in CONTENT_COLUMNS}
+    row["entities"] = list(message.entities) if message.entities is not None else None
+    return row
+
+
+def _latest_per_key(batch: Iterable[ArchivedMessage]) -> list[ArchivedMessage]:
+    """One message per key; a later edit of the same message in one batch wins."""
+    chosen: dict[tuple[int, int], ArchivedMessage] = {}
+    for message in batch:
+        current = chosen.get(message.key)
+        if current is None or _edit_order(message) >= _edit_order(current):
+            chosen[message.key] = message
+    return list(chosen.values())
+
+
+def _edit_order(message: ArchivedMessage) -> float:
+    return message.edit_date.timestamp() if message.edit_date else 0.0
+
+
+class MessageRepo:
+    """Messages of the archive. Writes are batched; the unit of work owns the transaction."""
+
+    def __init__(self, conn: AsyncConnection, dialect: str, index: SearchIndexWriter) -> None:
+        self._conn = conn
+        self._dialect = dialect
+        self._index = index
+
+    async def upsert_batch(
+        self, batch: Sequence[ArchivedMessage], *, index: bool = True
+    ) -> IngestOutcome:
+        """Store a batch idempotently (unique on chat id + message id).
+
+        ``index=False`` skips the SQLite search index for bulk loads that rebuild it afterwards.
+        """
+        unique = _latest_per_key(batch)
+        outcome = IngestOutcome()
+        existing = await self._existing([m.key for m in unique])
+        fresh = [m for m in unique if m.key not in existing]
+        inserted = await self._insert(fresh)
+        outcome.inserted.extend(inserted)
+        if index:
+            by_key = {m.key: m.text for m in fresh}
+            await self._index.add(
+                self._conn, [(r.pk, by_key[(r.chat_id, r.message_id)]) for r in inserted]
+            )
+        raced = {m.key for m in fresh} - {(r.chat_id, r.message_id) for r in inserted}
+        if raced:  # another writer inserted them between our read and our insert
+            existing.update(await self._existing(list(raced)))
+        changed = [m for m in unique if m.key in existing]
+        await self._apply_updates(changed, existing, outcome, index=index)
+        return outcome
+
+    async def _existing(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Existing]:
+        found: dict[tuple[int, int], _Existing] = {}
+        by_chat: dict[int, list[int]] = {}
+        for chat_id, message_id in keys:
+            by_chat.setdefault(chat_id, []).append(message_id)
+        cols = (
+            messages.c.id,
+            messages.c.message_id,
+            messages.c.text,
+            messages.c.entities,
+            messages.c.edit_date,
+        )
+        for chat_id, ids in by_chat.items():
+            for start in range(0, len(ids), KEY_CHUNK):
+                chunk = ids[start : start + KEY_CHUNK]
+                query = select(*cols).where(
+                    messages.c.chat_id == chat_id, messages.c.message_id.in_(chunk)
+                )
+                for row in await self._conn.execute(query):
+                    found[(chat_id, row.message_id)] = _Existing(
+                        row.id, row.text, row.entities, row.edit_date
+                    )
+        return found
+
+    async def _insert(self, fresh: Sequence[ArchivedMessage]) -> list[StoredMessageRef]:
+        if not fresh:
+            return []
+        stmt = insert_ignore(self._dialect, messages, ("chat_id", "message_id")).returning(
+            messages.c.id, messages.c.chat_id, messages.c.message_id
+        )
+        result = await self._conn.execute(stmt, [message_row(m) for m in fresh])
+        return [StoredMessageRef(r.id, r.chat_id, r.message_id) for r in result]
+
+    async def _apply_updates(
+        self,
+        candidates: Sequence[ArchivedMessage],
+        existing: dict[tuple[int, int], _Existing],
+        outcome: IngestOutcome,
+        *,
+        index: bool,
+    ) -> None:
+        newer: list[tuple[ArchivedMessage, _Existing]] = []
+        older: list[tuple[ArchivedMessage, _Existing]] = []
+        for message in candidates:
+            old = existing[message.key]
+            if not _content_differs(message, old):
+                outcome.unchanged += 1
+            elif _is_older(message, old):
+                older.append((message, old))
+            else:
+                newer.append((message, old))
+        outcome.older_versions += await self._store_older_versions(older)
+        await self._store_edits(newer, index=index)
+        outcome.edited.extend(StoredMessageRef(old.pk, m.chat_id, m.message_id) for m, old in newer)
+
+    async def _store_edits(
+        self, edits: Sequence[tuple[ArchivedMessage, _Existing]], *, index: bool
+    ) -> None:
+        if not edits:
+            return
+        await self._conn.execute(
+            message_versions.insert(),
+            [
+                {
+                    "message_pk": old.pk,
+                    "text": old.text,
+                    "entities": old.entities,
+                    "edit_date": old.edit_date,
+                }
+                for _, old in edits
+            ],
+        )
+        stmt = (
+            update(messages)
+            .where(messages.c.id == bindparam("pk"))
+            .values({name: bindparam(f"new_{name}") for name in MUTABLE_COLUMNS})
+        )
+        params = []
+        for message, old in edits:
+            row = message_row(message)
+            params.append({"pk": old.pk, **{f"new_{n}": row[n] for n in MUTABLE_COLUMNS}})
+        await self._conn.execute(stmt, params)
+        if index:
+            await self._index.remove(self._conn, [(old.pk, old.text) for _, old in edits])
+            await self._index.add(self._conn, [(old.pk, m.text) for m, old in edits])
+
+    async def _store_older_versions(
+        self, older: Sequence[tuple[ArchivedMessage, _Existing]]
+    ) -> int:
+        """Versions that predate the stored text (e.g. an import after a backfill), once each."""
+        if not older:
+            return 0
+        known = await self._version_keys([old.pk for _, old in older])
+        rows = []
+        for message, old in older:
+            key = (old.pk, message.text, _stamp(message.edit_date))
+            if key not in known:
+                known.add(key)
+                row = message_row(message)
+                rows.append(
+                    {
+                        "message_pk": old.pk,
+                        "text": row["text"],
+                        "entities": row["entities"],
+                        "edit_date": row["edit_date"],
+                    }
+                )
+        if rows:
+            await self._conn.execute(message_versions.insert(), rows)
+        return len(rows)
+
+    async def _version_keys(self, pks: Sequence[int]) -> set[tuple[int, str, float | None]]:
+        query = select(
+            message_versions.c.message_pk, message_versions.c.text, message_versions.c.edit_date
+        ).where(message_versions.c.message_pk.in_(pks))
+        return {(r[0], r[1], _stamp(r[2])) for r in await self._conn.execute(query)}
+
+    async def mark_deleted(
+        self, message_ids: Sequence[int], at: datetime, chat_id: int | None = None
+    ) -> int:
+        """Mark messages deleted, keeping their content.
+
+        Telegram names the chat only for channels and supergroups; ids of private chats and
+        basic groups are unique per account, so ``chat_id=None`` searches those chats.
+        """
+        if not message_ids:
+            return 0
+        scope = (
+            messages.c.chat_id == chat_id
+            if chat_id is not None
+            else messages.c.chat_id.in_(
+                select(chats.c.id).where(chats.c.kind.not_in(CHANNEL_KINDS))
+            )
+        )
+        stmt = (
+            update(messages)
+            .where(
+                and_(scope, messages.c.message_id.in_(message_ids), messages.c.deleted_at.is_(None))
+            )
+            .values(deleted_at=at)
+        )
+        result = await self._conn.execute(stmt)
+        return int(result.rowcount or 0)
+
+    async def count(self, chat_id: int | None = None) -> int:
+        query = select(func.count()).select_from(messages)
+        if chat_id is not None:
+            query = query.where(messages.c.chat_id == chat_id)
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def get(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        query = select(messages).where(
+            messages.c.chat_id == chat_id, messages.c.message_id == message_id
+        )
+        row = (await self._conn.execute(query)).mappings().first()
+        return dict(row) if row else None
+
+    async def versions(self, message_pk: int) -> list[dict[str, Any]]:
+        query = (
+            select(message_versions)
+            .where(message_versions.c.message_pk == message_pk)
+            .order_by(message_versions.c.id)
+        )
+        return [dict(r) for r in (await self._conn.execute(query)).mappings()]
+
+
+def _content_differs(message: ArchivedMessage, old: _Existing) -> bool:
+    new_entities = list(message.entities) if message.entities is not None else None
+    return message.text != old.text or new_entities != old.entities
+
+
+def _is_older(message: ArchivedMessage, old: _Existing) -> bool:
+    if old.edit_date is None:
+        return False
+    return message.edit_date is None or message.edit_date < old.edit_date
+
+
+def _stamp(value: datetime | None) -> float | None:
+    return value.timestamp() if value else None

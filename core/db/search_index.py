@@ -1,0 +1,122 @@
+"""Full-text and substring indexes per dialect: DDL for migrations and the writes that keep them.
+
+SQLite: ``messages_fts`` (FTS5, unicode61 with diacritics removed, external content on messages)
+serves words; ``messages_trgm`` (FTS5 trigram over folded text, contentless) serves CJK and
+substrings. The application writes both in the same transaction as the messages, which measured
+far faster than triggers. PostgreSQL: a stored generated ``search_vector`` (configured language
+over folded text) with a GIN index, and a pg_trgm GIN index over the folded text; nothing to write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.text import fold
+
+FTS_TABLES = ("messages_fts", "messages_trgm")
+LANGUAGE_PATTERN = re.compile(r"^[a-z_]{2,32}$")
+
+SQLITE_CREATE = (
+    "CREATE VIRTUAL TABLE messages_fts USING fts5("
+    "text, content='messages', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE VIRTUAL TABLE messages_trgm USING fts5("
+    "text, content='', columnsize=0, tokenize='trigram')",
+)
+SQLITE_DROP = ("DROP TABLE IF EXISTS messages_trgm", "DROP TABLE IF EXISTS messages_fts")
+
+POSTGRES_FOLD_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION tv_fold(value text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS "
+    "$$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, value)) $$"
+)
+
+
+def postgres_create(language: str) -> tuple[str, ...]:
+    """DDL for the PostgreSQL search column and indexes; ``language`` is a text-search config."""
+    if not LANGUAGE_PATTERN.match(language):
+        raise ValueError(f"invalid text search configuration name: {language!r}")
+    return (
+        "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+        POSTGRES_FOLD_FUNCTION,
+        "ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+        f"(to_tsvector('{language}'::regconfig, coalesce(tv_fold(text), ''))) STORED",
+        "CREATE INDEX ix_messages_search_vector ON messages USING gin (search_vector)",
+        "CREATE INDEX ix_messages_text_trgm ON messages USING gin (tv_fold(text) gin_trgm_ops)",
+    )
+
+
+POSTGRES_DROP = (
+    "DROP INDEX IF EXISTS ix_messages_text_trgm",
+    "DROP INDEX IF EXISTS ix_messages_search_vector",
+    "ALTER TABLE messages DROP COLUMN IF EXISTS search_vector",
+    "DROP FUNCTION IF EXISTS tv_fold(text)",
+)
+
+
+def include_name(name: str | None, type_: str, _parents: Mapping[str, str | None]) -> bool:
+    """Alembic filter: the FTS5 tables (and their shadow tables) are not part of the metadata."""
+    if type_ == "table" and name is not None:
+        return not name.startswith(FTS_TABLES)
+    return True
+
+
+class SearchIndexWriter:
+    """Keeps the SQLite FTS tables in step with message writes; a no-op on PostgreSQL."""
+
+    def __init__(self, dialect: str) -> None:
+        self._active = dialect == "sqlite"
+
+    async def add(self, conn: AsyncConnection, rows: Sequence[tuple[int, str]]) -> None:
+        """Index new texts (row key, text)."""
+        await self._write(conn, rows, delete=False)
+
+    async def remove(self, conn: AsyncConnection, rows: Sequence[tuple[int, str]]) -> None:
+        """Forget old texts; FTS5 needs the exact indexed values to delete them."""
+        await self._write(conn, rows, delete=True)
+
+    async def _write(
+        self, conn: AsyncConnection, rows: Sequence[tuple[int, str]], *, delete: bool
+    ) -> None:
+        kept = [(pk, body) for pk, body in rows if body]
+        if not self._active or not kept:
+            return
+        for table, transform in (("messages_fts", _same), ("messages_trgm", fold)):
+            columns = f"{table}, rowid, text" if delete else "rowid, text"
+            values = "'delete', :pk, :body" if delete else ":pk, :body"
+            params = [{"pk": pk, "body": transform(body)} for pk, body in kept]
+            await conn.execute(text(f"INSERT INTO {table}({columns}) VALUES ({values})"), params)
+
+    async def rebuild(self, conn: AsyncConnection, batch: int = 20_000) -> None:
+        """Rebuild both indexes from the messages table (after a bulk load with indexing off)."""
+        if not self._active:
+            return
+        await conn.execute(text("INSERT INTO messages_fts(messages_fts) VALUES ('rebuild')"))
+        await conn.execute(text("INSERT INTO messages_trgm(messages_trgm) VALUES ('delete-all')"))
+        last = 0
+        while True:
+            result = await conn.execute(
+                text("SELECT id, text FROM messages WHERE id > :last ORDER BY id LIMIT :n"),
+                {"last": last, "n": batch},
+            )
+            rows = [(int(r[0]), str(r[1])) for r in result]
+            if not rows:
+                return
+            await self._add_trigram(conn, rows)
+            last = rows[-1][0]
+
+    async def _add_trigram(self, conn: AsyncConnection, rows: Iterable[tuple[int, str]]) -> None:
+        params = [{"pk": pk, "body": fold(body)} for pk, body in rows if body]
+        if params:
+            await conn.execute(
+                text("INSERT INTO messages_trgm(rowid, text) VALUES (:pk, :body)"), params
+            )
+
+
+def _same(value: str) -> str:
+    return value

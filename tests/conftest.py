@@ -1,0 +1,139 @@
+"""Shared fixtures: a migrated vault database on SQLite and on PostgreSQL for every storage test."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+from core.db import migrate
+from core.db.database import Database
+from core.db.tables import metadata
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+DIALECTS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def _run_in_own_loop(factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run set-up coroutines on a private loop in a thread: fixtures may already be in a loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(factory())).result()
+
+
+async def _admin(sql: str) -> None:
+    engine = create_async_engine(
+        POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool
+    )
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+def _postgres_unavailable(reason: str) -> None:
+    message = f"PostgreSQL at {make_url(POSTGRES_ADMIN_URL).render_as_string()}: {reason}"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI requires PostgreSQL — {message}", pytrace=False)
+    pytest.skip(message)
+
+
+class PostgresDatabases:
+    """Creates throw-away databases on the test server and drops them at the end of the run."""
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+        self.error: str | None = None
+
+    def new(self) -> str:
+        if self.error:
+            _postgres_unavailable(self.error)
+        name = f"tv_test_{uuid.uuid4().hex[:12]}"
+        try:
+            _run_in_own_loop(lambda: _admin(f'CREATE DATABASE "{name}"'))
+        except (OSError, asyncpg.PostgresError) as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+            _postgres_unavailable(self.error)
+        self.created.append(name)
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            sql = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+            _run_in_own_loop(lambda sql=sql: _admin(sql))  # type: ignore[misc]
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases()
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_url(postgres_databases: PostgresDatabases) -> str:
+    url = postgres_databases.new()
+
+    async def _upgrade() -> None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    _run_in_own_loop(_upgrade)
+    return url
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(params=DIALECTS)
+def dialect(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_db_url(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database with nothing in it (for migration tests)."""
+    if dialect == "sqlite":
+        return sqlite_url(tmp_path / "empty.db")
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    return databases.new()
+
+
+@pytest.fixture
+async def db(
+    dialect: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Database]:
+    """A migrated, empty vault on the parametrized dialect."""
+    if dialect == "sqlite":
+        database = Database.from_url(sqlite_url(tmp_path / "vault.db"))
+        await migrate.upgrade(database.engine)
+    else:
+        url: str = request.getfixturevalue("migrated_postgres_url")
+        database = Database.from_url(url)
+        tables = ", ".join(t.name for t in metadata.sorted_tables if t.name != "vault_meta")
+        async with database.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    try:
+        yield database
+    finally:
+        await database.dispose()
