@@ -1,1 +1,1 @@
-"""Use cases and workers between the Telegram edges and the core (archive, search, detection, jobs)."""
+"""Use cases and workers between the Telegram edges and the core (archive, search, detection)."""

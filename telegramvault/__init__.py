@@ -1,1 +1,1 @@
-"""The composition root and command line: builds settings, logging, storage and services per process."""
+"""The composition root and command line: settings, logging, storage and services per process."""

@@ -1,1 +1,1 @@
-"""Protocols the services need from the outside world (clock, flood-wait ledger, message source …)."""
+"""Protocols the services need from the outside (clock, flood-wait ledger, message source …)."""

@@ -1,0 +1,58 @@
+"""Detection rules and what they find, as the detection engine and the outbox speak them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class RuleKind(StrEnum):
+    KEYWORDS = "keywords"  # pattern: keywords separated by commas or new lines
+    REGEX = "regex"  # pattern: one regular expression (RE2 syntax)
+    BUILTIN = "builtin"  # pattern: the name of a built-in detector, e.g. "iban"
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionRule:
+    """One rule; empty ``chat_ids``/``sender_ids`` mean every chat / every sender."""
+
+    id: int
+    name: str
+    kind: RuleKind
+    pattern: str
+    severity: Severity = Severity.MEDIUM
+    enabled: bool = True
+    case_sensitive: bool = False
+    chat_ids: frozenset[int] = field(default_factory=frozenset)
+    sender_ids: frozenset[int] = field(default_factory=frozenset)
+    cooldown_seconds: int = 0
+    muted_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanTarget:
+    """The part of a stored message the engine needs."""
+
+    pk: int
+    chat_id: int
+    sender_id: int | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """A rule that matched a message; ``start``/``end`` index the original text."""
+
+    rule_id: int
+    message_pk: int
+    matched_text: str
+    start: int
+    end: int

@@ -1,0 +1,127 @@
+"""What each CLI command does: thin wrappers over the composition root and the core."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+
+from core.config_manager import ConfigManager
+from core.db import migrate
+from core.errors import ConfigurationError
+from telegramvault.bootstrap import build_core, open_database, roles_for
+
+# Keys a schema command needs; the rest of the configuration may still be incomplete.
+DATABASE_KEYS = (
+    "DATA_DIR",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "SEARCH_FTS_LANGUAGE",
+    "env file",
+)
+EX_OK = 0
+
+
+def _require(config: ConfigManager, roles: tuple[str, ...]) -> None:
+    config.load()
+    config.require_valid(roles)
+
+
+def _require_database(config: ConfigManager) -> None:
+    config.load()
+    problems = [p for p in config.problems() if p.split(":", 1)[0] in DATABASE_KEYS]
+    if problems:
+        report = "\n".join(
+            ["Database configuration is not usable:", *(f"  - {p}" for p in problems)]
+        )
+        raise ConfigurationError(report, problems)
+
+
+def config_check(args: argparse.Namespace, config: ConfigManager) -> int:
+    """Print every key (secrets masked, with its source) and the problems for the role."""
+    config.load()
+    roles = roles_for(args.role)
+    print(config.render_table())
+    print(config.report(roles))
+    return EX_OK if not config.problems(roles) else ConfigurationError.exit_code
+
+
+def db_upgrade(args: argparse.Namespace, config: ConfigManager) -> int:
+    _require_database(config)
+
+    async def _run() -> str | None:
+        db = open_database(config.settings)
+        try:
+            await migrate.upgrade(
+                db.engine, args.revision, fts_language=config.settings.search.fts_language
+            )
+            return await migrate.current_revision(db.engine)
+        finally:
+            await db.dispose()
+
+    print(f"database at revision {asyncio.run(_run())}")
+    return EX_OK
+
+
+def db_downgrade(args: argparse.Namespace, config: ConfigManager) -> int:
+    _require_database(config)
+
+    async def _run() -> str | None:
+        db = open_database(config.settings)
+        try:
+            await migrate.downgrade(db.engine, args.revision)
+            return await migrate.current_revision(db.engine)
+        finally:
+            await db.dispose()
+
+    print(f"database at revision {asyncio.run(_run()) or 'base (empty)'}")
+    return EX_OK
+
+
+def db_current(args: argparse.Namespace, config: ConfigManager) -> int:
+    _require_database(config)
+
+    async def _run() -> tuple[str | None, bool]:
+        db = open_database(config.settings)
+        try:
+            return await migrate.current_revision(db.engine), await migrate.is_up_to_date(db.engine)
+        finally:
+            await db.dispose()
+
+    revision, latest = asyncio.run(_run())
+    state = "up to date" if latest else f"behind {migrate.head_revision()}"
+    print(f"database at revision {revision or 'base (empty)'} ({state})")
+    return EX_OK
+
+
+def run(args: argparse.Namespace, config: ConfigManager) -> int:
+    """Validate, migrate and start the roles; the configuration report stops it before anything."""
+    roles = roles_for(args.role)
+    _require(config, roles)
+
+    async def _run() -> None:
+        core = await build_core(config)
+        try:
+            await core.logger.log_info(
+                "telegramvault", "run", "Vault ready", details={"roles": list(roles)}
+            )
+            print(
+                f"Vault ready on {core.db.dialect} (schema {migrate.head_revision()}). "
+                "The bot and archiver roles are not part of this build yet."
+            )
+        finally:
+            await core.close()
+
+    asyncio.run(_run())
+    return EX_OK
+
+
+def version(_args: argparse.Namespace, _config: ConfigManager) -> int:
+    try:
+        print(package_version("telegramvault"))
+    except PackageNotFoundError:
+        print("telegramvault (not installed)", file=sys.stderr)
+        return 1
+    return EX_OK
