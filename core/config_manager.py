@@ -12,8 +12,9 @@ from urllib.parse import unquote
 import structlog
 from dotenv import dotenv_values
 
-from core.config_settings import Problem, Resolution, Settings, build_settings, parse_value, resolve
+from core.config_settings import Settings, build_settings
 from core.config_spec import GROUPS, KEY_BY_NAME, KEYS, ROLES, KeySpec, Kind
+from core.config_values import Problem, Resolution, parse_value, resolve
 from core.errors import ConfigurationError
 
 __all__ = ["ConfigEntry", "ConfigManager", "Settings", "mask_secret", "mask_url_password"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import structlog
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -20,9 +22,16 @@ from sqlalchemy.pool import NullPool
 from core.db import migrate
 from core.db.database import Database
 from core.db.tables import metadata
+from core.log_setup import NOISY_LOGGERS, shutdown_logging
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+THIRD_PARTY_LOGGERS = (
+    "aiogram.event",
+    "telethon.network.mtprotosender",
+    "sqlalchemy.engine.Engine",
+    "apscheduler.scheduler",
 )
 DIALECTS = [
     pytest.param("sqlite", id="sqlite"),
@@ -137,3 +146,24 @@ async def db(
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging_state() -> Iterator[None]:
+    """Logging is process-global: give every test back the state it started with."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    names = (*NOISY_LOGGERS, *THIRD_PARTY_LOGGERS)
+    levels = {name: logging.getLogger(name).level for name in names}
+    structlog_config = structlog.get_config()
+    yield
+    shutdown_logging()
+    for handler in set(root.handlers) - set(handlers):
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
+    for name, logger_level in levels.items():
+        logging.getLogger(name).setLevel(logger_level)
+    structlog.reset_defaults()
+    structlog.configure(**structlog_config)
+    structlog.contextvars.clear_contextvars()

@@ -7,16 +7,14 @@ import io
 import json
 import logging
 import random
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
 from core.enhanced_logging_system import EnhancedLoggingSystem, bind_context, get_logger
-from core.log_setup import NOISY_LOGGERS, configure_logging, shutdown_logging
+from core.log_setup import configure_logging
 from core.redaction import REDACTED
 
 BOT_TOKEN = "7123456789:AAHk3v9_Qx-ZbcdefghijklmnopqrstuvwXYZ"
@@ -36,25 +34,6 @@ EVENTS = (
 )
 CHAT_ID = -1001234567890
 MESSAGE_ID = 123456
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging_state() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
-    structlog_config = structlog.get_config()
-    yield
-    shutdown_logging()
-    for handler in set(root.handlers) - set(handlers):
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
-    for name, logger_level in levels.items():
-        logging.getLogger(name).setLevel(logger_level)
-    structlog.reset_defaults()
-    structlog.configure(**structlog_config)
-    structlog.contextvars.clear_contextvars()
 
 
 class SecretConfig:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -15,12 +14,10 @@ import pytest
 import structlog
 
 from core.log_setup import (
-    NOISY_LOGGERS,
     RedactingProcessorFormatter,
     bind_context,
     configure_logging,
     get_logger,
-    shutdown_logging,
 )
 from core.redaction import REDACTED, Redactor
 
@@ -30,25 +27,6 @@ THIRD_PARTY = (
     "sqlalchemy.engine.Engine",
     "apscheduler.scheduler",
 )
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging_state() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in (*NOISY_LOGGERS, *THIRD_PARTY)}
-    structlog_config = structlog.get_config()
-    yield
-    shutdown_logging()
-    for handler in set(root.handlers) - set(handlers):
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
-    for name, logger_level in levels.items():
-        logging.getLogger(name).setLevel(logger_level)
-    structlog.reset_defaults()
-    structlog.configure(**structlog_config)
-    structlog.contextvars.clear_contextvars()
 
 
 def configure(stream: io.StringIO, **overrides: Any) -> None:

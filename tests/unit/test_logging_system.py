@@ -5,36 +5,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
 from core.enhanced_logging_system import EnhancedLoggingSystem, bind_context, get_logger
-from core.log_setup import NOISY_LOGGERS, shutdown_logging
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging_state() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in NOISY_LOGGERS}
-    structlog_config = structlog.get_config()
-    yield
-    shutdown_logging()
-    for handler in set(root.handlers) - set(handlers):
-        root.removeHandler(handler)
-        handler.close()
-    root.setLevel(level)
-    for name, logger_level in levels.items():
-        logging.getLogger(name).setLevel(logger_level)
-    structlog.reset_defaults()
-    structlog.configure(**structlog_config)
-    structlog.contextvars.clear_contextvars()
-
 
 BOT_TOKEN = "7123456789:AAHk3v9_Qx-ZbcdefghijklmnopqrstuvwXYZ"
 API_HASH = "b18441a1ff607e10a989891a5462e627"
