@@ -153,7 +153,7 @@ GROUPS: tuple[GroupSpec, ...] = (
                 "Telethon string session used instead of the session file (for containers).",
                 secret=True),
         KeySpec("TELEGRAM_PHONE", "str", "", "Phone number of the archiving account (first login).",
-                secret=True, pattern=r"\+?[0-9]{7,15}",
+                secret=True, pattern=r"\+?[0-9](?:[ ()-]{0,2}[0-9]){6,14}",
                 hint="an international phone number such as +15551234567"),
         KeySpec("TELEGRAM_PASSWORD", "str", "",
                 "Two-step verification password of the archiving account, if it has one.",
