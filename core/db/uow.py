@@ -8,8 +8,10 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from core.db.engine import IMMEDIATE
+from core.db.repos.backfill import BackfillCursorRepo
 from core.db.repos.entities import ChatRepo, UserRepo
 from core.db.repos.flood import FloodWaitRepo
+from core.db.repos.media import MediaRepo
 from core.db.repos.messages import MessageRepo
 from core.db.search_index import SearchIndexWriter
 
@@ -24,6 +26,8 @@ class UnitOfWork:
     chats: ChatRepo
     users: UserRepo
     flood_waits: FloodWaitRepo
+    media: MediaRepo
+    backfill: BackfillCursorRepo
 
     def __init__(self, engine: AsyncEngine, *, write: bool = True) -> None:
         self._engine = engine
@@ -52,6 +56,8 @@ class UnitOfWork:
         self.chats = ChatRepo(conn, self.dialect)
         self.users = UserRepo(conn, self.dialect)
         self.flood_waits = FloodWaitRepo(conn)
+        self.media = MediaRepo(conn, self.dialect)
+        self.backfill = BackfillCursorRepo(conn, self.dialect)
         return self
 
     async def commit(self) -> None:

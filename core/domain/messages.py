@@ -95,6 +95,7 @@ class IngestOutcome:
 
     inserted: list[StoredMessageRef] = field(default_factory=list)
     edited: list[StoredMessageRef] = field(default_factory=list)
+    stored: dict[tuple[int, int], int] = field(default_factory=dict)  # every key -> row pk
     older_versions: int = 0
     unchanged: int = 0
 

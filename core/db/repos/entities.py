@@ -130,6 +130,12 @@ class ChatRepo(_VersionedRepo):
     async def upsert(self, batch: Sequence[ChatInfo], at: datetime) -> list[FieldChange]:
         return await self._upsert([asdict(c) for c in batch], at)
 
+    async def ensure(self, chat_ids: Sequence[int], at: datetime) -> None:
+        """Make sure rows exist for chats only known by id (filled in when seen properly)."""
+        if chat_ids:
+            rows = [self._new_row({"id": i, "kind": "unknown"}, at) for i in set(chat_ids)]
+            await self._conn.execute(insert_ignore(self._dialect, chats, ("id",)), rows)
+
 
 class UserRepo(_VersionedRepo):
     """People and bots; name, username, phone, bio and photo changes are kept."""

@@ -102,6 +102,8 @@ class MessageRepo:
             existing.update(await self._existing(list(raced)))
         changed = [m for m in unique if m.key in existing]
         await self._apply_updates(changed, existing, outcome, index=index)
+        outcome.stored.update({key: old.pk for key, old in existing.items()})
+        outcome.stored.update({(r.chat_id, r.message_id): r.pk for r in inserted})
         return outcome
 
     async def _existing(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Existing]:

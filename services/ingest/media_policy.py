@@ -1,0 +1,27 @@
+"""Which media are downloaded: a per-type policy and a size cap, decided when a page arrives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.db.repos.media import PENDING, SKIPPED
+from core.domain.archive import MediaRef
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MediaPolicy:
+    """``max_size_mb == 0`` means no cap."""
+
+    download_types: frozenset[str]
+    max_size_mb: int = 0
+
+    def initial_state(self, ref: MediaRef) -> tuple[str, str | None]:
+        """(state, reason): pending for download, or skipped with the reason kept on the row."""
+        if ref.kind not in self.download_types:
+            return SKIPPED, f"type {ref.kind} is not in MEDIA_DOWNLOAD_TYPES"
+        cap = self.max_size_mb * MIB
+        if cap and ref.declared_size is not None and ref.declared_size > cap:
+            return SKIPPED, f"{ref.declared_size} bytes is over MEDIA_MAX_FILE_SIZE_MB"
+        return PENDING, None

@@ -1,0 +1,95 @@
+"""IngestService: one archive page, one transaction (entities, messages, media, detection)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import structlog
+
+from core.db.database import Database
+from core.db.repos.entities import FieldChange
+from core.db.uow import UnitOfWork
+from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
+from core.domain.messages import IngestOutcome
+from core.ports.detection import MessageScanner
+from services.ingest.media_policy import MediaPolicy
+
+log = structlog.get_logger(__name__)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class PageResult:
+    """What one page changed, for progress reports, alerts on watched people and media work."""
+
+    outcome: IngestOutcome
+    user_changes: list[FieldChange] = field(default_factory=list)
+    chat_changes: list[FieldChange] = field(default_factory=list)
+    media_queued: int = 0
+    detections: int = 0
+
+
+class IngestService:
+    """Writes archive pages idempotently; a failure leaves nothing of the page behind."""
+
+    def __init__(
+        self,
+        db: Database,
+        media_policy: MediaPolicy,
+        *,
+        scanner: MessageScanner | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._db = db
+        self._policy = media_policy
+        self._scanner = scanner
+        self._clock = clock
+
+    async def ingest_page(
+        self, page: ArchivePage, *, cursor: CursorUpdate | None = None, index: bool = True
+    ) -> PageResult:
+        """Store ``page`` and, when given, the backfill cursor describing it, atomically."""
+        at = page.observed_at or self._clock()
+        async with self._db.unit_of_work() as uow:
+            result = await self._write(uow, page, at, index=index)
+            if cursor is not None:
+                await uow.backfill.save(cursor, at)
+            await uow.commit()
+        log.debug(
+            "page_ingested", inserted=len(result.outcome.inserted),
+            edited=len(result.outcome.edited), media=result.media_queued,
+        )  # fmt: skip
+        return result
+
+    async def _write(
+        self, uow: UnitOfWork, page: ArchivePage, at: datetime, *, index: bool
+    ) -> PageResult:
+        chat_changes = await uow.chats.upsert(page.chats, at) if page.chats else []
+        known = {chat.id for chat in page.chats}
+        await uow.chats.ensure([m.chat_id for m in page.messages if m.chat_id not in known], at)
+        user_changes = await uow.users.upsert(page.users, at) if page.users else []
+        outcome = await uow.messages.upsert_batch(page.messages, index=index)
+        media_queued = await self._queue_media(uow, page.media, outcome, at)
+        detections = 0
+        fresh = [*outcome.inserted, *outcome.edited]
+        if self._scanner is not None and fresh:
+            detections = await self._scanner.scan(uow, fresh)
+        return PageResult(outcome, user_changes, chat_changes, media_queued, detections)
+
+    async def _queue_media(
+        self, uow: UnitOfWork, refs: Sequence[MediaRef], outcome: IngestOutcome, at: datetime
+    ) -> int:
+        rows = []
+        for ref in refs:
+            pk = outcome.stored.get((ref.chat_id, ref.message_id))
+            if pk is None:
+                log.warning("media_without_message", chat_id=ref.chat_id, message_id=ref.message_id)
+                continue
+            state, reason = self._policy.initial_state(ref)
+            rows.append((ref, pk, state, reason))
+        return await uow.media.enqueue(rows, at)

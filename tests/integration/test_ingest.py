@@ -1,0 +1,101 @@
+"""IngestService on both dialects: one page, one transaction, idempotent, cursor with its page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from core.db.database import Database
+from core.db.uow import UnitOfWork
+from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
+from core.domain.messages import StoredMessageRef
+from services.ingest.media_policy import MediaPolicy
+from services.ingest.service import IngestService
+from tests import factories as f
+
+CHAT = f.chat()
+POLICY = MediaPolicy(frozenset({"photo", "document"}), max_size_mb=1)
+
+
+def _page(*ids: int, media: Sequence[MediaRef] = ()) -> ArchivePage:
+    return ArchivePage(
+        messages=[f.message(i) for i in ids],
+        chats=[CHAT],
+        users=[f.user(1001)],
+        media=list(media),
+        observed_at=f.at(100),
+    )
+
+
+class ExplodingScanner:
+    async def scan(self, uow: UnitOfWork, refs: Sequence[StoredMessageRef]) -> int:
+        raise RuntimeError("detection broke")
+
+
+class CountingScanner:
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+
+    async def scan(self, uow: UnitOfWork, refs: Sequence[StoredMessageRef]) -> int:
+        self.seen.extend(r.message_id for r in refs)
+        return len(refs)
+
+
+async def test_a_page_and_its_cursor_are_stored_together(db: Database) -> None:
+    service = IngestService(db, POLICY)
+    cursor = CursorUpdate(CHAT.id, next_offset_id=1, fetched=3, done=False, top_message_id=3)
+    result = await service.ingest_page(_page(1, 2, 3), cursor=cursor)
+    assert len(result.outcome.inserted) == 3
+    async with db.reader() as uow:
+        saved = await uow.backfill.get(CHAT.id)
+        assert await uow.messages.count(CHAT.id) == 3
+        assert await uow.users.get(1001) is not None
+    assert saved is not None
+    assert (saved["next_offset_id"], saved["fetched"], saved["top_message_id"]) == (1, 3, 3)
+
+
+async def test_a_failing_step_leaves_neither_page_nor_cursor(db: Database) -> None:
+    service = IngestService(db, POLICY, scanner=ExplodingScanner())
+    cursor = CursorUpdate(CHAT.id, next_offset_id=1, fetched=3, done=False)
+    with pytest.raises(RuntimeError, match="detection broke"):
+        await service.ingest_page(_page(1, 2, 3), cursor=cursor)
+    async with db.reader() as uow:
+        assert await uow.messages.count() == 0
+        assert await uow.backfill.get(CHAT.id) is None
+
+
+async def test_media_follow_the_policy_and_are_queued_once(db: Database) -> None:
+    refs = [
+        MediaRef(CHAT.id, 1, "photo", tg_file_id=11, declared_size=1000),
+        MediaRef(CHAT.id, 2, "video", tg_file_id=12, declared_size=1000),
+        MediaRef(CHAT.id, 3, "document", tg_file_id=13, declared_size=5 * 1024 * 1024),
+    ]
+    service = IngestService(db, POLICY)
+    first = await service.ingest_page(_page(1, 2, 3, media=refs))
+    again = await service.ingest_page(_page(1, 2, 3, media=refs))
+    assert (first.media_queued, again.media_queued) == (3, 0)
+    async with db.reader() as uow:
+        counts = await uow.media.counts()
+    assert counts == {"pending": 1, "skipped": 2}
+
+
+async def test_only_new_and_edited_messages_are_scanned(db: Database) -> None:
+    scanner = CountingScanner()
+    service = IngestService(db, POLICY, scanner=scanner)
+    await service.ingest_page(_page(1, 2))
+    page = _page(1, 2)
+    page.messages[1] = f.message(2, text="edited", edit_date=f.at(200))
+    result = await service.ingest_page(page)
+    assert scanner.seen == [1, 2, 2]
+    assert result.detections == 1
+
+
+async def test_messages_of_an_unknown_chat_get_a_placeholder_chat(db: Database) -> None:
+    service = IngestService(db, POLICY)
+    page = ArchivePage(messages=[f.message(1, chat_id=-777)], observed_at=f.at(0))
+    await service.ingest_page(page)
+    async with db.reader() as uow:
+        chat = await uow.chats.get(-777)
+    assert chat is not None
+    assert chat["kind"] == "unknown"
