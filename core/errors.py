@@ -34,3 +34,7 @@ class RetryLaterError(VaultError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class MediaUnavailableError(VaultError):
+    """The message is gone or no longer carries downloadable media (a permanent media failure)."""
