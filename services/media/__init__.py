@@ -1,0 +1,1 @@
+"""Media: the content-addressed store, downloads on ingest (MediaIngestionService) and retries."""
