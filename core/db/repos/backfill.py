@@ -31,13 +31,20 @@ class BackfillCursorRepo:
         self, chat_id: int, at: datetime, *, limit: int | None = None, since: datetime | None = None
     ) -> None:
         """Create or re-open the cursor of a chat (a finished one starts a new pass on request)."""
-        stmt = upsert(self._dialect, backfill_cursors, ("chat_id",), ("limit", "since", "done",
-                      "updated_at"))  # fmt: skip
+        stmt = upsert(
+            self._dialect, backfill_cursors, ("chat_id",), ("limit", "since", "done", "updated_at")
+        )
         await self._conn.execute(
             stmt,
-            {"chat_id": chat_id, "limit": limit, "since": since, "done": False,
-             "started_at": at, "updated_at": at},
-        )  # fmt: skip
+            {
+                "chat_id": chat_id,
+                "limit": limit,
+                "since": since,
+                "done": False,
+                "started_at": at,
+                "updated_at": at,
+            },
+        )
 
     async def save(self, update: CursorUpdate, at: datetime) -> None:
         values: dict[str, Any] = {

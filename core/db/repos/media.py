@@ -33,22 +33,35 @@ class MediaRepo:
         if not refs:
             return 0
         rows = [
-            {"message_pk": pk, "kind": ref.kind, "tg_file_id": ref.tg_file_id,
-             "tg_dc_id": ref.dc_id, "file_name": ref.file_name, "mime_type": ref.mime_type,
-             "declared_size": ref.declared_size, "state": state, "last_error": reason,
-             "created_at": at, "updated_at": at}
+            {
+                "message_pk": pk,
+                "kind": ref.kind,
+                "tg_file_id": ref.tg_file_id,
+                "tg_dc_id": ref.dc_id,
+                "file_name": ref.file_name,
+                "mime_type": ref.mime_type,
+                "declared_size": ref.declared_size,
+                "state": state,
+                "last_error": reason,
+                "created_at": at,
+                "updated_at": at,
+            }
             for ref, pk, state, reason in refs
-        ]  # fmt: skip
+        ]
         stmt = insert_ignore(self._dialect, media, ("message_pk",)).returning(media.c.id)
         return len((await self._conn.execute(stmt, rows)).all())
 
     async def claim_due(self, now: datetime, limit: int, worker: str) -> list[dict[str, Any]]:
         """Take waiting rows whose time has come, with their chat and message ids."""
         rows = await claim(
-            self._conn, media, ready=due(media, now, WAITING_STATES),
-            order_by=[media.c.next_attempt_at, media.c.id], limit=limit, claimed_by=worker,
+            self._conn,
+            media,
+            ready=due(media, now, WAITING_STATES),
+            order_by=[media.c.next_attempt_at, media.c.id],
+            limit=limit,
+            claimed_by=worker,
             set_values={"state": DOWNLOADING, "updated_at": now},
-        )  # fmt: skip
+        )
         return await self._with_message_keys(rows)
 
     async def _with_message_keys(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -59,8 +72,10 @@ class MediaRepo:
             messages.c.id.in_(pks)
         )
         keys = {r.id: (r.chat_id, r.message_id) for r in await self._conn.execute(query)}
-        return [{**r, "chat_id": keys[r["message_pk"]][0],
-                 "message_id": keys[r["message_pk"]][1]} for r in rows]  # fmt: skip
+        return [
+            {**r, "chat_id": keys[r["message_pk"]][0], "message_id": keys[r["message_pk"]][1]}
+            for r in rows
+        ]
 
     async def blob_for_file(self, tg_file_id: int) -> dict[str, Any] | None:
         """A stored blob already downloaded for this Telegram file (dedup before download)."""
@@ -80,21 +95,48 @@ class MediaRepo:
         )
 
     async def mark_done(self, media_id: int, sha256: str, at: datetime) -> None:
-        await self._set(media_id, state=DONE, sha256=sha256, last_error=None,
-                        error_category=None, next_attempt_at=None, updated_at=at)  # fmt: skip
+        await self._set(
+            media_id,
+            state=DONE,
+            sha256=sha256,
+            last_error=None,
+            error_category=None,
+            next_attempt_at=None,
+            updated_at=at,
+        )
 
     async def mark_retry(
-        self, media_id: int, *, error: str, category: str, attempts: int, next_at: datetime,
+        self,
+        media_id: int,
+        *,
+        error: str,
+        category: str,
+        attempts: int,
+        next_at: datetime,
         at: datetime,
-    ) -> None:  # fmt: skip
-        await self._set(media_id, state=RETRY, last_error=error, error_category=category,
-                        attempts=attempts, next_attempt_at=next_at, updated_at=at)  # fmt: skip
+    ) -> None:
+        await self._set(
+            media_id,
+            state=RETRY,
+            last_error=error,
+            error_category=category,
+            attempts=attempts,
+            next_attempt_at=next_at,
+            updated_at=at,
+        )
 
     async def mark_failed(
         self, media_id: int, *, error: str, category: str, attempts: int, at: datetime
     ) -> None:
-        await self._set(media_id, state=FAILED, last_error=error, error_category=category,
-                        attempts=attempts, next_attempt_at=None, updated_at=at)  # fmt: skip
+        await self._set(
+            media_id,
+            state=FAILED,
+            last_error=error,
+            error_category=category,
+            attempts=attempts,
+            next_attempt_at=None,
+            updated_at=at,
+        )
 
     async def requeue_failed(self, at: datetime, chat_id: int | None = None) -> int:
         """Give failed rows another round (an admin's /retry_media), attempts reset."""
@@ -107,6 +149,15 @@ class MediaRepo:
             query.values(state=PENDING, attempts=0, next_attempt_at=None, updated_at=at)
         )
         return int(result.rowcount or 0)
+
+    async def release_stale(self, older_than: datetime, at: datetime) -> int:
+        """Downloads left half-way by a crashed worker go back to the queue."""
+        query = (
+            update(media)
+            .where(media.c.state == DOWNLOADING, media.c.updated_at < older_than)
+            .values(state=RETRY, claimed_by=None, next_attempt_at=None, updated_at=at)
+        )
+        return int((await self._conn.execute(query)).rowcount or 0)
 
     async def _set(self, media_id: int, **values: Any) -> None:
         await self._conn.execute(update(media).where(media.c.id == media_id).values(**values))
