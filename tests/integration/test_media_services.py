@@ -69,10 +69,14 @@ async def _noop_sleep(_seconds: float) -> None:
 async def vault(db: Database, tmp_path: Path) -> Vault:
     config = ConfigManager(
         env_file=None,
-        environ={"MEDIA_DIR": str(tmp_path / "media"), "MEDIA_RETRY_MAX_ATTEMPTS": "3",
-                 "MEDIA_RETRY_DELAY_BASE": "60", "MEDIA_DOWNLOAD_CONCURRENCY": "2",
-                 "TELEGRAM_API_RETRY_MAX_ATTEMPTS": "1"},
-    )  # fmt: skip
+        environ={
+            "MEDIA_DIR": str(tmp_path / "media"),
+            "MEDIA_RETRY_MAX_ATTEMPTS": "3",
+            "MEDIA_RETRY_DELAY_BASE": "60",
+            "MEDIA_DOWNLOAD_CONCURRENCY": "2",
+            "TELEGRAM_API_RETRY_MAX_ATTEMPTS": "1",
+        },
+    )
     config.load()
     return db, config, Clock()
 
@@ -105,10 +109,15 @@ async def _states(db: Database) -> dict[int, tuple[str, str | None]]:
 async def test_downloads_land_content_addressed_and_dedupe(vault: Vault, tmp_path: Path) -> None:
     db, _, _ = vault
     gateway = ScriptedGateway({1: JPEG, 2: JPEG, 3: JPEG})
-    await _queue(db, [
-        MediaRef(CHAT.id, 1, "photo", tg_file_id=500, mime_type="image/jpeg", declared_size=len(JPEG)),
-        MediaRef(CHAT.id, 2, "photo", tg_file_id=501, mime_type="image/jpeg"),
-    ])  # fmt: skip
+    await _queue(
+        db,
+        [
+            MediaRef(
+                CHAT.id, 1, "photo", tg_file_id=500, mime_type="image/jpeg", declared_size=len(JPEG)
+            ),
+            MediaRef(CHAT.id, 2, "photo", tg_file_id=501, mime_type="image/jpeg"),
+        ],
+    )
     service = await _services(vault, gateway)
     report = await service.process_failed_downloads()
     assert report.by_state == {"done": 2}
@@ -169,10 +178,13 @@ async def test_permanent_errors_fail_at_once_and_can_be_requeued(vault: Vault) -
 async def test_validation_rejects_wrong_size_and_wrong_content(vault: Vault) -> None:
     db, _, _ = vault
     gateway = ScriptedGateway({1: JPEG, 2: PDF})
-    await _queue(db, [
-        MediaRef(CHAT.id, 1, "photo", tg_file_id=1, declared_size=len(JPEG) + 1),
-        MediaRef(CHAT.id, 2, "photo", tg_file_id=2, mime_type="image/jpeg"),
-    ])  # fmt: skip
+    await _queue(
+        db,
+        [
+            MediaRef(CHAT.id, 1, "photo", tg_file_id=1, declared_size=len(JPEG) + 1),
+            MediaRef(CHAT.id, 2, "photo", tg_file_id=2, mime_type="image/jpeg"),
+        ],
+    )
     service = await _services(vault, gateway)
     assert (await service.process_failed_downloads()).by_state == {"failed": 2}
     states = await _states(db)
