@@ -13,6 +13,7 @@ from core.db.repos.entities import ChatRepo, UserRepo
 from core.db.repos.flood import FloodWaitRepo
 from core.db.repos.media import MediaRepo
 from core.db.repos.messages import MessageRepo
+from core.db.repos.watch import WatchRepo
 from core.db.search_index import SearchIndexWriter
 
 
@@ -28,6 +29,7 @@ class UnitOfWork:
     flood_waits: FloodWaitRepo
     media: MediaRepo
     backfill: BackfillCursorRepo
+    watch: WatchRepo
 
     def __init__(self, engine: AsyncEngine, *, write: bool = True) -> None:
         self._engine = engine
@@ -58,6 +60,7 @@ class UnitOfWork:
         self.flood_waits = FloodWaitRepo(conn)
         self.media = MediaRepo(conn, self.dialect)
         self.backfill = BackfillCursorRepo(conn, self.dialect)
+        self.watch = WatchRepo(conn, self.dialect)
         return self
 
     async def commit(self) -> None:

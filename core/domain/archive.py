@@ -41,6 +41,15 @@ class CursorUpdate:
     top_message_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    """Messages Telegram says were deleted; ``chat_id`` is None for private chats and groups."""
+
+    message_ids: tuple[int, ...]
+    deleted_at: datetime
+    chat_id: int | None = None
+
+
 @dataclass(slots=True)
 class ArchivePage:
     """One transaction's worth of archive data from any source."""
@@ -49,4 +58,16 @@ class ArchivePage:
     chats: list[ChatInfo] = field(default_factory=list)
     users: list[UserInfo] = field(default_factory=list)
     media: list[MediaRef] = field(default_factory=list)
+    deletions: list[Deletion] = field(default_factory=list)
     observed_at: datetime | None = None
+
+    def extend(self, other: ArchivePage) -> None:
+        """Merge another page into this one (micro-batching); later items win on conflicts."""
+        self.messages.extend(other.messages)
+        self.chats.extend(other.chats)
+        self.users.extend(other.users)
+        self.media.extend(other.media)
+        self.deletions.extend(other.deletions)
+
+    def __len__(self) -> int:
+        return len(self.messages) + len(self.deletions)

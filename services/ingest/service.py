@@ -32,6 +32,7 @@ class PageResult:
     chat_changes: list[FieldChange] = field(default_factory=list)
     media_queued: int = 0
     detections: int = 0
+    deleted: int = 0
 
 
 class IngestService:
@@ -61,9 +62,11 @@ class IngestService:
                 await uow.backfill.save(cursor, at)
             await uow.commit()
         log.debug(
-            "page_ingested", inserted=len(result.outcome.inserted),
-            edited=len(result.outcome.edited), media=result.media_queued,
-        )  # fmt: skip
+            "page_ingested",
+            inserted=len(result.outcome.inserted),
+            edited=len(result.outcome.edited),
+            media=result.media_queued,
+        )
         return result
 
     async def _write(
@@ -79,7 +82,12 @@ class IngestService:
         fresh = [*outcome.inserted, *outcome.edited]
         if self._scanner is not None and fresh:
             detections = await self._scanner.scan(uow, fresh)
-        return PageResult(outcome, user_changes, chat_changes, media_queued, detections)
+        deleted = 0
+        for deletion in page.deletions:  # after the messages: a page may add then delete one
+            deleted += await uow.messages.mark_deleted(
+                deletion.message_ids, deletion.deleted_at, deletion.chat_id
+            )
+        return PageResult(outcome, user_changes, chat_changes, media_queued, detections, deleted)
 
     async def _queue_media(
         self, uow: UnitOfWork, refs: Sequence[MediaRef], outcome: IngestOutcome, at: datetime

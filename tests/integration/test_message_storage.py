@@ -78,11 +78,15 @@ async def test_an_older_version_arriving_late_is_kept_once_without_overwriting(
         assert [v["text"] for v in await uow.messages.versions(row["id"])] == ["first wording"]
 
 
-async def test_the_latest_edit_in_one_batch_wins(db: Database) -> None:
+async def test_the_latest_edit_in_one_batch_wins_and_the_original_is_kept(db: Database) -> None:
     await _store(db, f.message(5, text="v1"), f.message(5, text="v2", edit_date=f.at(10)))
+    await _store(db, f.message(5, text="v1"))  # seen again later: still one version
     async with db.reader() as uow:
         row = await uow.messages.get(CHAT.id, 5)
-    assert row is not None and row["text"] == "v2"
+        assert row is not None
+        versions = await uow.messages.versions(row["id"])
+    assert row["text"] == "v2"
+    assert [v["text"] for v in versions] == ["v1"]
 
 
 async def test_deleted_messages_keep_their_content(db: Database) -> None:

@@ -57,14 +57,21 @@ def message_row(message: ArchivedMessage) -> dict[str, Any]:
     return row
 
 
-def _latest_per_key(batch: Iterable[ArchivedMessage]) -> list[ArchivedMessage]:
-    """One message per key; a later edit of the same message in one batch wins."""
+def _latest_per_key(
+    batch: Iterable[ArchivedMessage],
+) -> tuple[list[ArchivedMessage], list[ArchivedMessage]]:
+    """One message per key (the latest edit wins) and the earlier versions it superseded."""
     chosen: dict[tuple[int, int], ArchivedMessage] = {}
+    superseded: list[ArchivedMessage] = []
     for message in batch:
         current = chosen.get(message.key)
         if current is None or _edit_order(message) >= _edit_order(current):
+            if current is not None:
+                superseded.append(current)
             chosen[message.key] = message
-    return list(chosen.values())
+        else:
+            superseded.append(message)
+    return list(chosen.values()), superseded
 
 
 def _edit_order(message: ArchivedMessage) -> float:
@@ -86,7 +93,7 @@ class MessageRepo:
 
         ``index=False`` skips the SQLite search index for bulk loads that rebuild it afterwards.
         """
-        unique = _latest_per_key(batch)
+        unique, superseded = _latest_per_key(batch)
         outcome = IngestOutcome()
         existing = await self._existing([m.key for m in unique])
         fresh = [m for m in unique if m.key not in existing]
@@ -104,6 +111,13 @@ class MessageRepo:
         await self._apply_updates(changed, existing, outcome, index=index)
         outcome.stored.update({key: old.pk for key, old in existing.items()})
         outcome.stored.update({(r.chat_id, r.message_id): r.pk for r in inserted})
+        final = {m.key: m for m in unique}
+        earlier = [
+            (m, outcome.stored[m.key])
+            for m in superseded
+            if m.key in outcome.stored and _content_differs_from(m, final[m.key])
+        ]
+        outcome.older_versions += await self._store_older_versions(earlier)
         return outcome
 
     async def _existing(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Existing]:
@@ -157,7 +171,9 @@ class MessageRepo:
                 older.append((message, old))
             else:
                 newer.append((message, old))
-        outcome.older_versions += await self._store_older_versions(older)
+        outcome.older_versions += await self._store_older_versions(
+            [(m, old.pk) for m, old in older]
+        )
         await self._store_edits(newer, index=index)
         outcome.edited.extend(StoredMessageRef(old.pk, m.chat_id, m.message_id) for m, old in newer)
 
@@ -192,22 +208,21 @@ class MessageRepo:
             await self._index.remove(self._conn, [(old.pk, old.text) for _, old in edits])
             await self._index.add(self._conn, [(old.pk, m.text) for m, old in edits])
 
-    async def _store_older_versions(
-        self, older: Sequence[tuple[ArchivedMessage, _Existing]]
-    ) -> int:
-        """Versions that predate the stored text (e.g. an import after a backfill), once each."""
+    async def _store_older_versions(self, older: Sequence[tuple[ArchivedMessage, int]]) -> int:
+        """Versions older than the stored text, once each: an import after a backfill, or an
+        original and its edit arriving in one batch."""
         if not older:
             return 0
-        known = await self._version_keys([old.pk for _, old in older])
+        known = await self._version_keys([pk for _, pk in older])
         rows = []
-        for message, old in older:
-            key = (old.pk, message.text, _stamp(message.edit_date))
+        for message, pk in older:
+            key = (pk, message.text, _stamp(message.edit_date))
             if key not in known:
                 known.add(key)
                 row = message_row(message)
                 rows.append(
                     {
-                        "message_pk": old.pk,
+                        "message_pk": pk,
                         "text": row["text"],
                         "entities": row["entities"],
                         "edit_date": row["edit_date"],
@@ -275,6 +290,10 @@ class MessageRepo:
 def _content_differs(message: ArchivedMessage, old: _Existing) -> bool:
     new_entities = list(message.entities) if message.entities is not None else None
     return message.text != old.text or new_entities != old.entities
+
+
+def _content_differs_from(message: ArchivedMessage, other: ArchivedMessage) -> bool:
+    return (message.text, message.entities) != (other.text, other.entities)
 
 
 def _is_older(message: ArchivedMessage, old: _Existing) -> bool:
