@@ -1,1 +1,1 @@
-"""The archiver: the Telegram user session's side of the vault (watch list, backfill, live, media)."""
+"""The archiver: a Telegram user session's side of the vault (watch list, backfill, live, media)."""
