@@ -10,6 +10,7 @@ from core.config_manager import ConfigManager
 from core.errors import ConfigurationError, VaultError
 from core.log_setup import configure_logging, get_logger
 from telegramvault import commands
+from telegramvault.import_command import add_import_parser
 
 Handler = Callable[[argparse.Namespace, ConfigManager], int]
 
@@ -49,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                             (current, commands.db_current)):  # fmt: skip
         _add_env_file(action)
         action.set_defaults(handler=handler)
+
+    add_import_parser(sub)
 
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=commands.version, env_file=None)

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 CHUNK = 1024 * 1024
 
@@ -18,6 +19,12 @@ class StoredBlob:
     sha256: str
     size: int
     relative_path: str  # relative to the store root, as the database keeps it
+
+
+def _flush_to_disk(handle: BinaryIO) -> None:
+    """A stored path must never name a partial file, even after a power cut."""
+    handle.flush()
+    os.fsync(handle.fileno())
 
 
 class ContentStore:
@@ -50,6 +57,7 @@ class ContentStore:
                     digest.update(chunk)
                     size += len(chunk)
                     await asyncio.to_thread(out.write, chunk)
+                await asyncio.to_thread(_flush_to_disk, out)
             return await asyncio.to_thread(self._commit, Path(temp_name), digest.hexdigest(), size)
         except BaseException:
             await asyncio.to_thread(Path(temp_name).unlink, missing_ok=True)
@@ -65,6 +73,7 @@ class ContentStore:
                     digest.update(block)
                     size += len(block)
                     out.write(block)
+                _flush_to_disk(out)
             return self._commit(Path(temp_name), digest.hexdigest(), size)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)

@@ -1,0 +1,103 @@
+"""``telegramvault import`` as a user runs it: only database settings needed, summary or error."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.config_manager import ConfigManager
+from core.db.database import Database
+from core.errors import ConfigurationError
+from core.log_setup import configure_logging
+from telegramvault.import_command import add_import_parser
+from tests.integration.test_import_service import FIXTURES
+
+
+@pytest.fixture(autouse=True)
+def cli_logging() -> None:
+    """As ``telegramvault.cli.main`` sets it up: warnings only, on stderr."""
+    configure_logging("WARNING", "text", None, 1, 0, secrets=(), stream=sys.stderr)
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="telegramvault")
+    add_import_parser(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(["import", *argv])
+
+
+def config(data_dir: Path, **extra: str) -> ConfigManager:
+    """Only DATA_DIR: no bot token, no Telegram session — an import does not need them."""
+    return ConfigManager(env_file=None, environ={"DATA_DIR": str(data_dir), **extra})
+
+
+def stored_messages(data_dir: Path) -> int:
+    async def count() -> int:
+        db = Database.from_url(f"sqlite+aiosqlite:///{data_dir / 'vault.db'}")
+        try:
+            async with db.reader() as uow:
+                return await uow.messages.count()
+        finally:
+            await db.dispose()
+
+    return asyncio.run(count())
+
+
+def test_import_prints_the_summary_and_stores_the_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse(str(FIXTURES / "single_modern"), "--export-timezone", "Europe/Madrid")
+    assert args.handler(args, config(tmp_path)) == 0
+    out = capsys.readouterr().out
+    assert "chats: 1" in out and "messages: 38 (media 23, service 1, text 14)" in out
+    assert "38 new" in out and "7 copied, 1 deduplicated" in out
+    assert stored_messages(tmp_path) == 38
+    assert any((tmp_path / "media").rglob("*"))
+    assert args.handler(args, config(tmp_path)) == 0
+    assert "0 new, 0 updated, 38 unchanged" in capsys.readouterr().out
+
+
+def test_only_the_chosen_chat_is_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse(str(FIXTURES / "full_account"), "--chat-id", "6666", "--chat-id", "111")
+    assert args.handler(args, config(tmp_path)) == 0
+    assert "chats: 2" in capsys.readouterr().out
+    assert stored_messages(tmp_path) == 4
+
+
+def test_malformed_input_prints_where_and_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "export"
+    shutil.copytree(FIXTURES / "forum", export)
+    data = json.loads((export / "result.json").read_bytes())
+    del data["messages"][4]["id"]
+    (export / "result.json").write_text(json.dumps(data), encoding="utf-8")
+    args = parse(str(export))
+    assert args.handler(args, config(tmp_path / "data")) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.startswith("error: ")
+    assert "chat #1 'Foro 論壇' (id 3000000001), message #5" in captured.err
+    assert stored_messages(tmp_path / "data") == 0
+
+
+def test_an_unusable_database_setting_is_a_configuration_error(tmp_path: Path) -> None:
+    args = parse(str(FIXTURES / "forum"))
+    with pytest.raises(ConfigurationError, match="DATABASE_URL"):
+        args.handler(args, config(tmp_path, DATABASE_URL="mysql://root@db/vault"))
+
+
+def test_an_unknown_time_zone_is_refused_by_the_parser(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        parse("x", "--export-timezone", "Mars/Olympus")
+    assert caught.value.code == 2
+    assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
