@@ -145,3 +145,13 @@ async def test_unicode_and_entities_round_trip(db: Database) -> None:
     assert row["date"] == original.date and row["sender_id"] is None
     changed = replace(original, entities=({"type": "italic", "offset": 0, "length": 2},))
     assert len((await _store(db, changed)).edited) == 1  # type: ignore[attr-defined]
+
+
+async def test_nul_characters_are_stored_as_replacement_characters(db: Database) -> None:
+    await _store(db, f.message(12, text="before\x00after"))
+    again = await _store(db, f.message(12, text="before\x00after"))
+    async with db.reader() as uow:
+        row = await uow.messages.get(CHAT.id, 12)
+    assert row is not None
+    assert row["text"] == "before\ufffdafter"
+    assert again.unchanged == 1  # type: ignore[attr-defined]

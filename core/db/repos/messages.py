@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -57,13 +57,20 @@ def message_row(message: ArchivedMessage) -> dict[str, Any]:
     return row
 
 
+def _without_nul(message: ArchivedMessage) -> ArchivedMessage:
+    """PostgreSQL cannot store NUL in text; every source gets the same replacement character."""
+    if "\x00" not in message.text:
+        return message
+    return replace(message, text=message.text.replace("\x00", "\ufffd"))
+
+
 def _latest_per_key(
     batch: Iterable[ArchivedMessage],
 ) -> tuple[list[ArchivedMessage], list[ArchivedMessage]]:
     """One message per key (the latest edit wins) and the earlier versions it superseded."""
     chosen: dict[tuple[int, int], ArchivedMessage] = {}
     superseded: list[ArchivedMessage] = []
-    for message in batch:
+    for message in map(_without_nul, batch):
         current = chosen.get(message.key)
         if current is None or _edit_order(message) >= _edit_order(current):
             if current is not None:
