@@ -14,7 +14,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=NORMAL",
     "PRAGMA busy_timeout=15000",
     "PRAGMA temp_store=MEMORY",
-    "PRAGMA cache_size=-32000",
+    "PRAGMA cache_size=-8000",  # 8 MB per connection: the pool keeps several open
 )
 # Writers ask for this option so SQLite takes the write lock at BEGIN instead of failing to
 # upgrade a read lock halfway through a transaction; readers keep deferred transactions.
@@ -32,7 +32,10 @@ def create_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> AsyncE
 
 
 def _sqlite_engine(url: str, echo: bool) -> AsyncEngine:
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
+    # One writer at a time anyway; a small pool keeps memory (page cache per connection) low.
+    engine = create_async_engine(
+        url, echo=echo, pool_size=3, max_overflow=2, connect_args={"timeout": 15}
+    )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
     return engine

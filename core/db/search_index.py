@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.db import sqlite_bulk
 from core.text import fold
 
 FTS_TABLES = ("messages_fts", "messages_trgm")
@@ -88,9 +89,10 @@ class SearchIndexWriter:
             return
         for table, transform in (("messages_fts", _same), ("messages_trgm", fold)):
             columns = f"{table}, rowid, text" if delete else "rowid, text"
-            values = "'delete', :pk, :body" if delete else ":pk, :body"
-            params = [{"pk": pk, "body": transform(body)} for pk, body in kept]
-            await conn.execute(text(f"INSERT INTO {table}({columns}) VALUES ({values})"), params)
+            values = "'delete', ?, ?" if delete else "?, ?"
+            params = [(pk, transform(body)) for pk, body in kept]
+            sql = f"INSERT INTO {table}({columns}) VALUES ({values})"
+            await sqlite_bulk.executemany(conn, sql, params)
 
     async def rebuild(self, conn: AsyncConnection, batch: int = 20_000) -> None:
         """Rebuild both indexes from the messages table (after a bulk load with indexing off)."""

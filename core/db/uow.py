@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.db.engine import IMMEDIATE
 from core.db.repos.backfill import BackfillCursorRepo
@@ -13,6 +13,7 @@ from core.db.repos.entities import ChatRepo, UserRepo
 from core.db.repos.flood import FloodWaitRepo
 from core.db.repos.media import MediaRepo
 from core.db.repos.messages import MessageRepo
+from core.db.repos.rules import DetectionRepo, RuleRepo
 from core.db.repos.watch import WatchRepo
 from core.db.search_index import SearchIndexWriter
 
@@ -30,12 +31,13 @@ class UnitOfWork:
     media: MediaRepo
     backfill: BackfillCursorRepo
     watch: WatchRepo
+    rules: RuleRepo
+    detections: DetectionRepo
 
     def __init__(self, engine: AsyncEngine, *, write: bool = True) -> None:
         self._engine = engine
         self._write = write
         self._conn: AsyncConnection | None = None
-        self._tx: AsyncTransaction | None = None
 
     @property
     def connection(self) -> AsyncConnection:
@@ -52,7 +54,7 @@ class UnitOfWork:
         if self._write and self.dialect == "sqlite":
             conn = await conn.execution_options(**IMMEDIATE)
         self._conn = conn
-        self._tx = await conn.begin()
+        await conn.begin()
         index = SearchIndexWriter(self.dialect)
         self.messages = MessageRepo(conn, self.dialect, index)
         self.chats = ChatRepo(conn, self.dialect)
@@ -61,17 +63,19 @@ class UnitOfWork:
         self.media = MediaRepo(conn, self.dialect)
         self.backfill = BackfillCursorRepo(conn, self.dialect)
         self.watch = WatchRepo(conn, self.dialect)
+        self.rules = RuleRepo(conn, self.dialect)
+        self.detections = DetectionRepo(conn, self.dialect)
         return self
 
     async def commit(self) -> None:
-        if self._tx is None:
-            raise RuntimeError("nothing to commit: the unit of work is not open")
-        await self._tx.commit()
-        self._tx = await self.connection.begin()
+        """Commit; further work in the same block starts a new transaction on first use."""
+        conn = self.connection
+        if conn.in_transaction():
+            await conn.commit()
 
     async def rollback(self) -> None:
-        if self._tx is not None and self._tx.is_active:
-            await self._tx.rollback()
+        if self._conn is not None and self._conn.in_transaction():
+            await self._conn.rollback()
 
     async def __aexit__(
         self,
@@ -85,4 +89,3 @@ class UnitOfWork:
             if self._conn is not None:
                 await self._conn.close()
             self._conn = None
-            self._tx = None

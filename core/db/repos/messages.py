@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.db import sqlite_bulk
 from core.db.search_index import SearchIndexWriter
 from core.db.tables import chats, message_versions, messages
 from core.db.upsert import insert_ignore
@@ -39,7 +40,7 @@ CONTENT_COLUMNS = (
     "edit_date",
 )
 MUTABLE_COLUMNS = ("text", "entities", "edit_date", "views", "media_kind")
-KEY_CHUNK = 500  # keeps IN lists well under every driver's parameter limit
+KEY_CHUNK = 2000  # keys per statement: well under every driver's parameter limit
 CHANNEL_KINDS = ("channel", "supergroup")
 
 
@@ -128,32 +129,43 @@ class MessageRepo:
         return outcome
 
     async def _existing(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Existing]:
+        """Stored rows for ``keys``: one statement per chunk of keys, whatever the chats."""
         found: dict[tuple[int, int], _Existing] = {}
         by_chat: dict[int, list[int]] = {}
         for chat_id, message_id in keys:
             by_chat.setdefault(chat_id, []).append(message_id)
         cols = (
             messages.c.id,
+            messages.c.chat_id,
             messages.c.message_id,
             messages.c.text,
             messages.c.entities,
             messages.c.edit_date,
         )
-        for chat_id, ids in by_chat.items():
-            for start in range(0, len(ids), KEY_CHUNK):
-                chunk = ids[start : start + KEY_CHUNK]
-                query = select(*cols).where(
-                    messages.c.chat_id == chat_id, messages.c.message_id.in_(chunk)
+        for chunk in _key_chunks(by_chat):
+            scope = or_(
+                *(
+                    and_(messages.c.chat_id == chat_id, messages.c.message_id.in_(ids))
+                    for chat_id, ids in chunk
                 )
-                for row in await self._conn.execute(query):
-                    found[(chat_id, row.message_id)] = _Existing(
-                        row.id, row.text, row.entities, row.edit_date
-                    )
+            )
+            for row in await self._conn.execute(select(*cols).where(scope)):
+                found[(row.chat_id, row.message_id)] = _Existing(
+                    row.id, row.text, row.entities, row.edit_date
+                )
         return found
 
     async def _insert(self, fresh: Sequence[ArchivedMessage]) -> list[StoredMessageRef]:
         if not fresh:
             return []
+        if self._dialect == "sqlite":
+            ids = await sqlite_bulk.insert_messages(
+                self._conn, CONTENT_COLUMNS, [message_row(m) for m in fresh]
+            )
+            return [
+                StoredMessageRef(pk, m.chat_id, m.message_id)
+                for pk, m in zip(ids, fresh, strict=True)
+            ]
         stmt = insert_ignore(self._dialect, messages, ("chat_id", "message_id")).returning(
             messages.c.id, messages.c.chat_id, messages.c.message_id
         )
@@ -292,6 +304,21 @@ class MessageRepo:
             .order_by(message_versions.c.id)
         )
         return [dict(r) for r in (await self._conn.execute(query)).mappings()]
+
+
+def _key_chunks(by_chat: dict[int, list[int]]) -> list[list[tuple[int, list[int]]]]:
+    """(chat, ids) groups of at most KEY_CHUNK keys, keeping every driver's parameter limit."""
+    chunks: list[list[tuple[int, list[int]]]] = [[]]
+    size = 0
+    for chat_id, ids in by_chat.items():
+        for start in range(0, len(ids), KEY_CHUNK):
+            part = ids[start : start + KEY_CHUNK]
+            if size + len(part) > KEY_CHUNK and chunks[-1]:
+                chunks.append([])
+                size = 0
+            chunks[-1].append((chat_id, part))
+            size += len(part)
+    return [chunk for chunk in chunks if chunk]
 
 
 def _content_differs(message: ArchivedMessage, old: _Existing) -> bool:
