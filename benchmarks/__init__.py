@@ -1,0 +1,1 @@
+"""The benchmark command: a synthetic corpus through the real storage layer, against baselines."""
