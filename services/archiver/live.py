@@ -105,10 +105,14 @@ class LiveIngestor:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # lands as the get completes, and stop() would then wait forever.
             try:
-                batch.extend(await asyncio.wait_for(self._queue.get(), remaining))
+                async with asyncio.timeout(remaining):
+                    item = await self._queue.get()
             except TimeoutError:
                 break
+            batch.extend(item)
 
     async def _write(self, batch: ArchivePage) -> None:
         delay = 0.5

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from core.db.database import Database
+from core.db.uow import UnitOfWork
 from core.domain.messages import ChatInfo
 from core.errors import InvalidInputError, NotFoundError
 from core.ports.telegram import TelegramGateway
+from services.archiver.dialogs import DialogSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,8 +33,32 @@ class WatchPage:
     offset: int
 
 
+@dataclass(frozen=True, slots=True)
+class AllDialogsResult:
+    """What ``watch_all_dialogs`` did: chats newly watched, and how many it left as they were."""
+
+    added: list[ChatInfo]
+    already_watched: int
+    excluded: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedBackfill:
+    """A watched chat and where its backfill stands (``started``: it has a cursor)."""
+
+    chat_id: int
+    started: bool
+    done: bool
+    limit: int | None = None
+    since: datetime | None = None
+
+
 class WatchListService:
-    """Adds and removes watched chats; the live path asks ``is_watched`` for every event."""
+    """Adds and removes watched chats; the live path asks ``is_watched`` for every event.
+
+    ``dialogs`` lists the account's dialogs and joins invite links; by default the gateway
+    when it can (the Telethon adapter's does).
+    """
 
     def __init__(
         self,
@@ -42,9 +68,13 @@ class WatchListService:
         all_dialogs: bool = False,
         excluded: frozenset[int] = frozenset(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        dialogs: DialogSource | None = None,
     ) -> None:
         self._db = db
         self._gateway = gateway
+        if dialogs is None and isinstance(gateway, DialogSource):
+            dialogs = gateway
+        self._dialogs = dialogs
         self._all_dialogs = all_dialogs
         self._excluded = excluded
         self._clock = clock
@@ -60,15 +90,74 @@ class WatchListService:
         if not reference:
             raise InvalidInputError("name a chat: @username, a t.me link or a numeric id")
         resolved = await self._gateway.resolve_chat(reference)
-        at = self._clock()
+        await self._store(resolved.chat, added_by=added_by, backfill=backfill)
+        return resolved.chat
+
+    async def watch_invite(
+        self, link: str, *, added_by: int | None = None, backfill: bool = True
+    ) -> ChatInfo:
+        """Join the chat of an invite link (joining is this explicit call) and watch it."""
+        resolved = await self._dialog_source().join_invite(link)
+        await self._store(resolved.chat, added_by=added_by, backfill=backfill)
+        return resolved.chat
+
+    async def watch_all_dialogs(
+        self, excluded: Iterable[int] | None = None, *, backfill: bool = True
+    ) -> AllDialogsResult:
+        """Watch every dialog of the account except ``excluded`` (default: the configured
+        ARCHIVE_EXCLUDE_CHATS). Idempotent: chats already watched keep who added them and
+        their backfill; excluded chats are not even stored."""
+        skip = frozenset(excluded) if excluded is not None else self._excluded
+        found = [chat async for chat in self._dialog_source().iter_dialog_chats()]
+        wanted = [chat for chat in found if chat.id not in skip]
+        at = self._clock()  # Telegram is asked first: no write transaction waits on it
         async with self._db.unit_of_work() as uow:
-            await uow.chats.upsert([resolved.chat], at)
-            await uow.watch.watch(resolved.chat.id, at, added_by=added_by)
-            if backfill and await uow.backfill.get(resolved.chat.id) is None:
-                await uow.backfill.start(resolved.chat.id, at)
+            already = await uow.watch.enabled_ids()
+            fresh = [chat for chat in wanted if chat.id not in already]
+            if wanted:
+                await uow.chats.upsert(wanted, at)
+            for chat in fresh:
+                await self._watch_in(uow, chat.id, at, added_by=None, backfill=backfill)
             await uow.commit()
         self._watched = None
-        return resolved.chat
+        return AllDialogsResult(fresh, len(wanted) - len(fresh), len(found) - len(wanted))
+
+    async def backfill_states(self) -> list[WatchedBackfill]:
+        """Every watched (not excluded) chat with its backfill cursor's state, by chat id."""
+        async with self._db.reader() as uow:
+            ids = await uow.watch.enabled_ids()
+            cursors = {row["chat_id"]: row for row in await uow.backfill.all()}
+        states = []
+        for chat_id in sorted(ids - self._excluded):
+            row = cursors.get(chat_id)
+            if row is None:
+                states.append(WatchedBackfill(chat_id, started=False, done=False))
+            else:
+                states.append(
+                    WatchedBackfill(chat_id, True, bool(row["done"]), row["limit"], row["since"])
+                )
+        return states
+
+    def _dialog_source(self) -> DialogSource:
+        if self._dialogs is None:
+            raise InvalidInputError("joining or listing dialogs needs the archiver's session")
+        return self._dialogs
+
+    async def _store(self, chat: ChatInfo, *, added_by: int | None, backfill: bool) -> None:
+        at = self._clock()
+        async with self._db.unit_of_work() as uow:
+            await uow.chats.upsert([chat], at)
+            await self._watch_in(uow, chat.id, at, added_by=added_by, backfill=backfill)
+            await uow.commit()
+        self._watched = None
+
+    @staticmethod
+    async def _watch_in(
+        uow: UnitOfWork, chat_id: int, at: datetime, *, added_by: int | None, backfill: bool
+    ) -> None:
+        await uow.watch.watch(chat_id, at, added_by=added_by)
+        if backfill and await uow.backfill.get(chat_id) is None:
+            await uow.backfill.start(chat_id, at)
 
     async def unwatch(self, chat_id: int) -> None:
         """Stop archiving a chat; what was archived stays."""

@@ -12,7 +12,7 @@ from telethon.sessions import MemorySession
 from telethon.tl import functions
 
 from core.error_categories import ErrorCategory
-from core.errors import InvalidInputError, MediaUnavailableError, NotFoundError
+from core.errors import ConfigurationError, InvalidInputError, MediaUnavailableError, NotFoundError
 from core.retry_policy import RetryPolicy
 from services.archiver.telethon_adapter import create_client
 from services.archiver.telethon_adapter.peers import AccessHashLookup
@@ -265,9 +265,11 @@ async def test_a_dead_session_is_a_permanent_error_never_retried(
     script: Script, telegram: GatewayStack, inject: str, error: type[Exception]
 ) -> None:
     getattr(script.world.faults, inject)()
-    with pytest.raises(error) as raised:
+    with pytest.raises(ConfigurationError, match=r"revoked|deactivated") as raised:
         await telegram.gateway.fetch_history(script.talk.marked_id, offset_id=0, limit=100)
-    assert telegram.retry.categorize_error(raised.value) is ErrorCategory.PERMANENT
+    cause = raised.value.__cause__
+    assert isinstance(cause, error)
+    assert telegram.retry.categorize_error(cause) is ErrorCategory.PERMANENT
     assert len(script.world.log.exchanges) == 1
     assert telegram.sleep.calls == []
 

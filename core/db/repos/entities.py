@@ -39,7 +39,10 @@ class _VersionedRepo:
 
     async def _upsert(self, records: Sequence[dict[str, Any]], at: datetime) -> list[FieldChange]:
         """Insert unknown ids; for known ones apply non-None fields and log tracked changes."""
-        latest = {r["id"]: r for r in records}  # the last sighting in a batch wins
+        latest: dict[int, dict[str, Any]] = {}
+        for record in records:  # sightings in one batch merge: later known fields win
+            merged = latest.setdefault(record["id"], {})
+            merged.update({k: v for k, v in record.items() if v is not None or k not in merged})
         current = await self._current(list(latest))
         fresh = [self._new_row(r, at) for key, r in latest.items() if key not in current]
         if fresh:

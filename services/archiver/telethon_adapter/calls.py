@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from telethon import TelegramClient
 
 from core.api_retry_wrapper import APIRetryWrapper
+from services.archiver.telethon_adapter.session_errors import translated_session_errors
 
 T = TypeVar("T")
 
@@ -24,7 +25,11 @@ class TelegramCalls:
         return await self.run(lambda: self.client(request), request, operation)
 
     async def run(self, call: Callable[[], Awaitable[T]], request: Any, operation: str) -> T:
-        """Await ``call()`` under the wrapper; ``request`` is the TL request type it sends."""
+        """Await ``call()`` under the wrapper; ``request`` is the TL request type it sends.
+
+        A revoked session or deactivated account ends as core's ConfigurationError (once: the
+        wrapper treats 401s as permanent).
+        """
         attempts = 0
 
         async def attempt() -> T:
@@ -35,7 +40,8 @@ class TelegramCalls:
             return await call()
 
         result = await self.retry.execute_with_retry(attempt, operation_name=operation)
-        return result.unwrap()
+        with translated_session_errors():
+            return result.unwrap()
 
     def _forget_flood_wait(self, request: Any) -> None:
         # Telethon remembers a FloodWait per request type by wall-clock time and refuses the

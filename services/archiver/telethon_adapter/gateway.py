@@ -11,10 +11,13 @@ from telethon import TelegramClient, errors, utils
 from telethon.tl import functions, types
 
 from core.api_retry_wrapper import APIRetryWrapper
+from core.domain.messages import ChatInfo
 from core.errors import InvalidInputError, MediaUnavailableError, NotFoundError
 from core.ports.telegram import HistoryPage, ResolvedChat
 from services.archiver.telethon_adapter.calls import TelegramCalls
+from services.archiver.telethon_adapter.dialogs import dialog_chats
 from services.archiver.telethon_adapter.entities import map_chat, marked_id
+from services.archiver.telethon_adapter.invites import join_invite
 from services.archiver.telethon_adapter.media import Download, download_of
 from services.archiver.telethon_adapter.messages import history_page
 from services.archiver.telethon_adapter.peers import (
@@ -58,6 +61,14 @@ class TelethonGateway:
         if found is None or chat is None:
             raise NotFoundError(f"{reference.strip()}: no such chat among this account's chats")
         return ResolvedChat(chat=chat, top_message_id=found.top_message_id)
+
+    def iter_dialog_chats(self) -> AsyncIterator[ChatInfo]:
+        """Every dialog of the account (archived ones too), one getDialogs page at a time."""
+        return dialog_chats(self._calls)
+
+    async def join_invite(self, link: str) -> ResolvedChat:
+        """Join the chat of an invite link (or just resolve it when already a member)."""
+        return await join_invite(self._calls, link)
 
     async def _by_username(self, username: str) -> Any:
         request = functions.contacts.ResolveUsernameRequest(username)

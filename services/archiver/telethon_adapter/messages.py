@@ -16,6 +16,7 @@ from core.domain.messages import ArchivedMessage
 from services.archiver.telethon_adapter.actions import action_data, action_name
 from services.archiver.telethon_adapter.entities import map_chat, map_user, marked_id
 from services.archiver.telethon_adapter.media import media_kind, media_ref
+from services.archiver.telethon_adapter.migrations import merge_chats, migration_links
 
 GENERAL_TOPIC = 1  # a forum's "General" topic: its messages carry no topic header
 ENTITY_NAMES: dict[str, str] = {
@@ -129,4 +130,5 @@ def history_page(result: Any, chat_id: int) -> ArchivePage:
         chats.extend(info for u in result.users if marked_id(u) == chat_id if (info := map_chat(u)))
     messages = [m for m in (map_message(raw, forum=forum) for raw in result.messages) if m]
     media = [ref for raw in result.messages if (ref := media_ref(raw, chat_id)) is not None]
+    chats = merge_chats([*chats, *migration_links(result.messages)])
     return ArchivePage(messages=messages, chats=chats, users=users, media=media)

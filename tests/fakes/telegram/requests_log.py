@@ -23,6 +23,7 @@ class RequestLog:
 
     def __init__(self) -> None:
         self.exchanges: list[Exchange] = []
+        self.connections: list[tuple[int, str, int]] = []  # (dc id, address, port) connected to
 
     def received(self, request_type: type[TLRequest]) -> list[TLRequest]:
         return [e.request for e in self.exchanges if isinstance(e.request, request_type)]

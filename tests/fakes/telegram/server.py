@@ -13,6 +13,7 @@ from telethon import utils
 from telethon.tl import TLObject, TLRequest, functions, types
 
 from tests.fakes.telegram.faults import rpc_error
+from tests.fakes.telegram.session_handlers import SESSION_HANDLERS
 from tests.fakes.telegram.specs import FakeChat, FakeMessage, FakeUser
 from tests.fakes.telegram.world import FakeTelegram
 
@@ -35,6 +36,7 @@ class TelegramServer:
             functions.messages.GetChatsRequest: TelegramServer._chats,
             functions.messages.GetDialogsRequest: TelegramServer._dialogs,
             functions.upload.GetFileRequest: TelegramServer._file,
+            **SESSION_HANDLERS,
         }
 
     def handle(self, request: TLRequest, dc_id: int) -> Any:

@@ -8,13 +8,16 @@ ids from 1, while private chats and basic groups share one counter per account.
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from telethon import utils
 from telethon.tl import TLObject, types
 
+from tests.fakes.telegram.auth import FakeAuth
 from tests.fakes.telegram.faults import Faults
 from tests.fakes.telegram.requests_log import RequestLog
 from tests.fakes.telegram.specs import (
@@ -26,8 +29,23 @@ from tests.fakes.telegram.specs import (
     FakeMessage,
     FakeUser,
 )
+from tests.fakes.telegram.updates import LiveTelegram
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+@dataclass
+class FakeInvite:
+    """An invite link (t.me/+hash) to a chat; ``request_needed`` links ask an admin first."""
+
+    hash: str
+    chat: FakeChat
+    request_needed: bool = False
+    expired: bool = False
+
+    @property
+    def link(self) -> str:
+        return f"https://t.me/+{self.hash}"
 
 
 class FakeTelegram:
@@ -41,12 +59,15 @@ class FakeTelegram:
         self.faults = Faults()
         self.log = RequestLog()
         self.deleted: dict[int, set[int]] = {}
+        self.invites: dict[str, FakeInvite] = {}
         self._clock = start
         self._step = step
         self._ids = itertools.count(1_000)
         self._shared_message_ids = itertools.count(1)  # private chats and basic groups
         self._channel_last_ids: dict[int, int] = {}  # ids are never reused, even after deletion
         self.me = self.add_user("Vault", last_name="Owner", username="vault_owner")
+        self.auth = FakeAuth(self)  # logging in, and which sessions are signed in
+        self.live = LiveTelegram(self)  # changes pushed to connected clients as updates
 
     # -- people and chats -------------------------------------------------------------------
 
@@ -85,6 +106,17 @@ class FakeTelegram:
         self.service(group, types.MessageActionChatMigrateTo(channel_id=channel.id), self.me)
         self.service(channel, types.MessageActionChannelMigrateFrom(group.title, group.id), self.me)
         return channel
+
+    def add_invite(
+        self, chat: FakeChat, *, request_needed: bool = False, expired: bool = False
+    ) -> FakeInvite:
+        invite = FakeInvite(secrets.token_urlsafe(12), chat, request_needed, expired)
+        self.invites[invite.hash] = invite
+        return invite
+
+    def join(self, chat: FakeChat) -> None:
+        """The account is now a member: the chat is listed and readable."""
+        chat.member, chat.private = True, False
 
     # -- files -------------------------------------------------------------------------------
 
@@ -163,6 +195,12 @@ class FakeTelegram:
 
     def entity(self, marked_id: int) -> FakeUser | FakeChat | None:
         return self.users.get(marked_id) or self.chats.get(marked_id)
+
+    def entity_of_peer(self, peer: TLObject) -> FakeUser | FakeChat:
+        found = self.entity(int(utils.get_peer_id(peer)))
+        if found is None:
+            raise KeyError(f"no entity for {peer}")
+        return found
 
     def by_username(self, username: str) -> FakeUser | FakeChat | None:
         wanted = username.lower()
