@@ -11,6 +11,9 @@ from core.errors import ConfigurationError, VaultError
 from core.log_setup import configure_logging, get_logger
 from telegramvault import commands
 from telegramvault.import_command import add_import_parser
+from telegramvault.login_command import add_login_parser
+from telegramvault.rules_command import add_rules_parser
+from telegramvault.search_command import add_search_parser
 
 Handler = Callable[[argparse.Namespace, ConfigManager], int]
 
@@ -52,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         action.set_defaults(handler=handler)
 
     add_import_parser(sub)
+    add_login_parser(sub)
+    add_search_parser(sub)
+    add_rules_parser(sub)
 
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=commands.version, env_file=None)
