@@ -6,4 +6,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
 ensure_venv dev
-exec .venv/bin/python -m pytest "$@"
+# Two workers: the suite is mostly waiting on SQLite and PostgreSQL, and the machines have 2 cores.
+exec .venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
