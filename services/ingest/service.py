@@ -92,12 +92,16 @@ class IngestService:
     async def _queue_media(
         self, uow: UnitOfWork, refs: Sequence[MediaRef], outcome: IngestOutcome, at: datetime
     ) -> int:
+        if not refs:
+            return 0
+        overrides = await uow.watch.media_policies({ref.chat_id for ref in refs})
         rows = []
         for ref in refs:
             pk = outcome.stored.get((ref.chat_id, ref.message_id))
             if pk is None:
                 log.warning("media_without_message", chat_id=ref.chat_id, message_id=ref.message_id)
                 continue
-            state, reason = self._policy.initial_state(ref)
+            policy = self._policy.for_chat(overrides.get(ref.chat_id))
+            state, reason = policy.initial_state(ref)
             rows.append((ref, pk, state, reason))
         return await uow.media.enqueue(rows, at)

@@ -99,3 +99,19 @@ async def test_messages_of_an_unknown_chat_get_a_placeholder_chat(db: Database) 
         chat = await uow.chats.get(-777)
     assert chat is not None
     assert chat["kind"] == "unknown"
+
+
+async def test_a_chats_own_media_policy_overrides_the_default(db: Database) -> None:
+    service = IngestService(db, POLICY)
+    await service.ingest_page(_page(1))
+    async with db.unit_of_work() as uow:
+        await uow.watch.watch(CHAT.id, f.at(0), added_by=1, media_policy={"types": ["video"]})
+        await uow.commit()
+    refs = [
+        MediaRef(CHAT.id, 2, "photo", tg_file_id=21, declared_size=10),
+        MediaRef(CHAT.id, 3, "video", tg_file_id=22, declared_size=10),
+    ]
+    await service.ingest_page(_page(2, 3, media=refs))
+    async with db.reader() as uow:
+        counts = await uow.media.counts()
+    assert counts == {"skipped": 1, "pending": 1}

@@ -50,6 +50,15 @@ class WatchRepo:
         )
         return bool((await self._conn.execute(stmt)).rowcount)
 
+    async def media_policies(self, chat_ids: set[int]) -> dict[int, dict[str, Any]]:
+        """Per-chat media policies set by an admin, for the chats asked about."""
+        if not chat_ids:
+            return {}
+        query = select(watched_chats.c.chat_id, watched_chats.c.media_policy).where(
+            watched_chats.c.chat_id.in_(sorted(chat_ids)), watched_chats.c.media_policy.is_not(None)
+        )
+        return {chat_id: policy for chat_id, policy in await self._conn.execute(query) if policy}
+
     async def enabled_ids(self) -> set[int]:
         query = select(watched_chats.c.chat_id).where(watched_chats.c.enabled.is_(True))
         return {row[0] for row in await self._conn.execute(query)}
