@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.config_manager import ConfigManager
 from core.db import migrate
@@ -48,52 +51,50 @@ def config_check(args: argparse.Namespace, config: ConfigManager) -> int:
     return EX_OK if not config.problems(roles) else ConfigurationError.exit_code
 
 
-def db_upgrade(args: argparse.Namespace, config: ConfigManager) -> int:
-    _require_database(config)
-
-    async def _run() -> str | None:
-        db = open_database(config.settings)
-        try:
-            await migrate.upgrade(
-                db.engine, args.revision, fts_language=config.settings.search.fts_language
-            )
-            return await migrate.current_revision(db.engine)
-        finally:
-            await db.dispose()
-
-    print(f"database at revision {asyncio.run(_run())}")
-    return EX_OK
-
-
-def db_downgrade(args: argparse.Namespace, config: ConfigManager) -> int:
-    _require_database(config)
-
-    async def _run() -> str | None:
-        db = open_database(config.settings)
-        try:
-            await migrate.downgrade(db.engine, args.revision)
-            return await migrate.current_revision(db.engine)
-        finally:
-            await db.dispose()
-
-    print(f"database at revision {asyncio.run(_run()) or 'base (empty)'}")
-    return EX_OK
-
-
-def db_current(args: argparse.Namespace, config: ConfigManager) -> int:
+def _on_database(
+    config: ConfigManager, work: Callable[[AsyncEngine], Awaitable[None]]
+) -> tuple[str | None, bool]:
+    """Run a schema step, then report the revision and whether it is the newest."""
     _require_database(config)
 
     async def _run() -> tuple[str | None, bool]:
         db = open_database(config.settings)
         try:
+            await work(db.engine)
             return await migrate.current_revision(db.engine), await migrate.is_up_to_date(db.engine)
         finally:
             await db.dispose()
 
-    revision, latest = asyncio.run(_run())
+    return asyncio.run(_run())
+
+
+def _print_revision(revision: str | None, latest: bool) -> int:
     state = "up to date" if latest else f"behind {migrate.head_revision()}"
     print(f"database at revision {revision or 'base (empty)'} ({state})")
     return EX_OK
+
+
+def db_upgrade(args: argparse.Namespace, config: ConfigManager) -> int:
+    language = config.settings.search.fts_language
+
+    async def _upgrade(engine: AsyncEngine) -> None:
+        await migrate.upgrade(engine, args.revision, fts_language=language)
+
+    return _print_revision(*_on_database(config, _upgrade))
+
+
+def db_downgrade(args: argparse.Namespace, config: ConfigManager) -> int:
+    async def _downgrade(engine: AsyncEngine) -> None:
+        await migrate.downgrade(engine, args.revision)
+
+    return _print_revision(*_on_database(config, _downgrade))
+
+
+def db_current(_args: argparse.Namespace, config: ConfigManager) -> int:
+    async def _nothing(_engine: AsyncEngine) -> None:
+        return None
+
+    return _print_revision(*_on_database(config, _nothing))
 
 
 def run(args: argparse.Namespace, config: ConfigManager) -> int:

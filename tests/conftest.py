@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from core.config_spec import KEYS
 from core.db import migrate
 from core.db.database import Database
 from core.db.tables import metadata
@@ -167,3 +168,13 @@ def _restore_logging_state() -> Iterator[None]:
     structlog.reset_defaults()
     structlog.configure(**structlog_config)
     structlog.contextvars.clear_contextvars()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No TelegramVault setting from the real environment; cwd and DATA_DIR in tmp_path."""
+    for spec in KEYS:
+        monkeypatch.delenv(spec.name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    return tmp_path

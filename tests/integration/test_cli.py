@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from core.config_spec import KEYS
 from telegramvault.cli import main
 
 SECRETS = {
@@ -18,15 +17,6 @@ SECRETS = {
     "TELEGRAM_API_HASH": "9f2c4e1a7b3d8e6f0a5c2b9d4e7f1a3c",
 }
 VALID = {**SECRETS, "TELEGRAM_API_ID": "12345", "BOT_ADMIN_IDS": "111, 222"}
-
-
-@pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for spec in KEYS:
-        monkeypatch.delenv(spec.name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
 
 
 def test_empty_environment_lists_every_missing_key_and_fails(

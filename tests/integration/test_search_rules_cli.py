@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from core.config_spec import KEYS
 from core.db.database import Database
 from core.domain.archive import ArchivePage
 from services.ingest.media_policy import MediaPolicy
@@ -21,11 +20,8 @@ TEXTS = ["Llámame al teléfono mañana", "nada que ver", "el TELEFONO de Bogot�
 
 
 @pytest.fixture
-def vault_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    for spec in KEYS:
-        monkeypatch.delenv(spec.name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+def vault_env(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    tmp_path = clean_env
     monkeypatch.setenv("SECRET_KEY", KEY)
     db_path = tmp_path / "data" / "vault.db"
     db_path.parent.mkdir()
