@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config_manager import ConfigManager
 from core.db import migrate
 from core.errors import ConfigurationError
+from telegramvault.archiver_role import run_archiver
 from telegramvault.bootstrap import build_core, open_database, roles_for
 
 # Keys a schema command needs; the rest of the configuration may still be incomplete.
@@ -98,20 +100,23 @@ def db_current(_args: argparse.Namespace, config: ConfigManager) -> int:
 
 
 def run(args: argparse.Namespace, config: ConfigManager) -> int:
-    """Validate, migrate and start the roles; the configuration report stops it before anything."""
+    """Validate, migrate and run the roles until SIGINT/SIGTERM; a bad configuration or a dead
+    Telegram session stops it with one clear report."""
     roles = roles_for(args.role)
     _require(config, roles)
 
     async def _run() -> None:
         core = await build_core(config)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, stop.set)
         try:
-            await core.logger.log_info(
-                "telegramvault", "run", "Vault ready", details={"roles": list(roles)}
-            )
-            print(
-                f"Vault ready on {core.db.dialect} (schema {migrate.head_revision()}). "
-                "The bot and archiver roles are not part of this build yet."
-            )
+            if "archiver" in roles:
+                print(f"TelegramVault archiver running on {core.db.dialect}; Ctrl-C stops it.")
+                await run_archiver(core, stop=stop)
+            else:
+                print("The bot role is not part of this build yet; nothing to run.")
         finally:
             await core.close()
 
