@@ -4,7 +4,8 @@ SQLite: ``messages_fts`` (FTS5, unicode61 with diacritics removed, external cont
 serves words; ``messages_trgm`` (FTS5 trigram over folded text, contentless) serves CJK and
 substrings. The application writes both in the same transaction as the messages, which measured
 far faster than triggers. PostgreSQL: a stored generated ``search_vector`` (configured language
-over folded text) with a GIN index, and a pg_trgm GIN index over the folded text; nothing to write.
+over the alphanumeric runs of the folded text, since revision 0002) with a GIN index, and a
+pg_trgm GIN index over the folded text; nothing to write.
 """
 
 from __future__ import annotations
@@ -58,6 +59,47 @@ POSTGRES_DROP = (
     "ALTER TABLE messages DROP COLUMN IF EXISTS search_vector",
     "DROP FUNCTION IF EXISTS tv_fold(text)",
 )
+
+# Revision 0002: tv_fold also drops Arabic marks and tatweel and folds hamza letters, as
+# core.text.fold does (``translate`` deletes the characters that have no replacement), and
+# search_vector is built from the alphanumeric runs of the folded text, so the words inside
+# URLs, e-mails, host and file names are indexed the way SQLite's unicode61 splits them.
+HAMZA_LETTERS = "\u0622\u0623\u0625\u0624\u0626\u06c0\u06c2\u06d3"  # آ أ إ ؤ ئ ۀ ۂ ۓ
+HAMZA_BASES = "\u0627\u0627\u0627\u0648\u064a\u06d5\u06c1\u06d2"  # ا ا ا و ي ە ہ ے
+ARABIC_MARK_RANGES = (
+    (0x0610, 0x061A),
+    (0x0640, 0x0640),  # tatweel
+    (0x064B, 0x065F),
+    (0x0670, 0x0670),
+    (0x06D6, 0x06DC),
+    (0x06DF, 0x06E4),
+    (0x06E7, 0x06E8),
+    (0x06EA, 0x06ED),
+)
+ARABIC_MARKS = "".join(chr(c) for low, high in ARABIC_MARK_RANGES for c in range(low, high + 1))
+NOT_ALNUM_RUN = "[^[:alnum:]]+"
+POSTGRES_FOLD_FUNCTION_V2 = (
+    "CREATE OR REPLACE FUNCTION tv_fold(value text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS "
+    "$$ SELECT translate(lower(public.unaccent('public.unaccent'::regdictionary, value)), "
+    f"'{HAMZA_LETTERS}{ARABIC_MARKS}', '{HAMZA_BASES}') $$"
+)
+
+
+def postgres_create_v2(language: str) -> tuple[str, ...]:
+    """Revision 0002's search column and indexes (after ``POSTGRES_DROP``)."""
+    if not LANGUAGE_PATTERN.match(language):
+        raise ValueError(f"invalid text search configuration name: {language!r}")
+    words = f"regexp_replace(coalesce(tv_fold(text), ''), '{NOT_ALNUM_RUN}', ' ', 'g')"
+    return (
+        "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public",
+        POSTGRES_FOLD_FUNCTION_V2,
+        "ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+        f"(to_tsvector('{language}'::regconfig, {words})) STORED",
+        "CREATE INDEX ix_messages_search_vector ON messages USING gin (search_vector)",
+        "CREATE INDEX ix_messages_text_trgm ON messages USING gin (tv_fold(text) gin_trgm_ops)",
+    )
 
 
 def include_name(name: str | None, type_: str, _parents: Mapping[str, str | None]) -> bool:

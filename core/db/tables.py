@@ -36,6 +36,10 @@ def _created() -> Column[object]:
     return Column("created_at", UTCDateTime(), nullable=False, server_default=NOW)
 
 
+def _partial_date_index(name: str, where: str) -> Index:
+    return Index(name, "date", postgresql_where=text(where), sqlite_where=text(where))
+
+
 vault_meta = Table(
     "vault_meta",
     metadata,
@@ -163,6 +167,13 @@ messages = Table(
     Index(None, "chat_id", "date"),
     Index(None, "sender_id", "date"),
     Index(None, "date"),
+    # The is:/has: filters: newest-first walks over just the rows they keep.
+    Index(None, "media_kind", "date"),
+    _partial_date_index("ix_messages_date_deleted", "deleted_at IS NOT NULL"),
+    _partial_date_index("ix_messages_date_edited", "edit_date IS NOT NULL"),
+    _partial_date_index(
+        "ix_messages_date_forwarded", "fwd_from_id IS NOT NULL OR fwd_from_name IS NOT NULL"
+    ),
 )
 
 message_versions = Table(

@@ -88,6 +88,6 @@ async def prepare(
     if dictionary is None:
         raise ValueError("PostgreSQL search needs the text search dictionary")
     words = await stop_words(conn, dictionary.language, plan) if indexes else frozenset()
-    tuned = PgDictionary(dictionary.language, words, dictionary.folds_marks, full_text=indexes)
+    tuned = PgDictionary(dictionary.language, words, full_text=indexes)
     postgres = _Postgres(conn, plan, filters, tuned)
     return Prepared(postgres, postgres.text.scan_only, postgres.text.unserved)

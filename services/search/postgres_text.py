@@ -1,6 +1,7 @@
 """PostgreSQL: the text plan as tsquery matches on ``search_vector`` and folded-text patterns.
 
-Terms are always bound parameters folded by ``tv_fold`` in SQL, like the indexed text;
+Terms are always bound parameters folded by ``tv_fold`` and split into alphanumeric runs in
+SQL, exactly like the indexed text (so ``t.me`` is the words ``t`` ``me`` on both sides);
 tsqueries come from ``plainto_tsquery``/``phraseto_tsquery`` (plain text in), and prefixes from
 ``to_tsquery(quote_literal(...) || ':*')``, so no user input is parsed as tsquery syntax.
 """
@@ -25,8 +26,9 @@ from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import type_coerce
 
+from core.db.search_index import NOT_ALNUM_RUN
 from core.db.tables import messages, vault_meta
-from services.search.patterns import needs_marked_regex, postgres_marked_regex, postgres_word_regex
+from services.search.patterns import postgres_word_regex
 from services.search.terms import MatchKind, PlannedTerm, like_pattern
 from services.search.text_plan import TextPlan, unserved_reason
 
@@ -40,7 +42,6 @@ class PgDictionary:
 
     language: str  # the text search configuration of search_vector
     stop_words: frozenset[str] = frozenset()  # folded terms the configuration drops
-    folds_marks: bool = False  # whether tv_fold removes Arabic vowel marks like core.text.fold
     full_text: bool = True  # False: match every term by scanning (the engine failed)
 
 
@@ -79,6 +80,12 @@ def compile_postgres(plan: TextPlan, dictionary: PgDictionary) -> PgText:
     return PgText(tuple(conditions), tsquery, served, unserved)
 
 
+def index_words(value: str) -> ColumnElement[str]:
+    """``value`` folded and split into words the way search_vector's text is."""
+    folded = func.tv_fold(bindparam(None, value))
+    return func.regexp_replace(folded, NOT_ALNUM_RUN, " ", "g")
+
+
 def matches(tsquery: ColumnElement[object]) -> ColumnElement[bool]:
     return SEARCH_VECTOR.op("@@", return_type=Boolean)(tsquery)
 
@@ -101,7 +108,7 @@ class _Compiler:
     def tsquery(self, term: PlannedTerm) -> ColumnElement[object] | None:
         if not self.indexed(term) or term.kind is MatchKind.SUBSTRING:
             return None
-        folded = func.tv_fold(bindparam(None, term.text))
+        folded = index_words(term.text)
         if term.kind is MatchKind.PHRASE:
             return type_coerce(func.phraseto_tsquery(self._config(), folded), TSQUERY)
         if term.prefix:
@@ -124,8 +131,6 @@ class _Compiler:
             return matches(query)
         if term.kind is not MatchKind.SUBSTRING:
             return FOLDED_TEXT.regexp_match(postgres_word_regex(term))
-        if needs_marked_regex(term) and not self._dictionary.folds_marks:
-            return FOLDED_TEXT.regexp_match(postgres_marked_regex(term))
         pattern = func.tv_fold(bindparam(None, like_pattern(term.text)))
         return FOLDED_TEXT.like(pattern, escape="\\")
 
@@ -144,20 +149,9 @@ async def stop_words(conn: AsyncConnection, language: str, plan: TextPlan) -> fr
     if not words or language == "simple":
         return frozenset()
     config = cast(bindparam(None, language), REGCONFIG)
-    counts = [
-        func.numnode(func.plainto_tsquery(config, func.tv_fold(bindparam(None, t.text))))
-        for t in words
-    ]
+    counts = [func.numnode(func.plainto_tsquery(config, index_words(t.text))) for t in words]
     row = (await conn.execute(select(*counts))).one()
     return frozenset(t.folded for t, nodes in zip(words, row, strict=True) if nodes == 0)
-
-
-async def folds_marks(conn: AsyncConnection) -> bool:
-    """Whether tv_fold drops Arabic vowel marks and hamza forms as core.text.fold does."""
-    marked = "\u0623\u064e\u062d\u0652\u0645\u064e\u062f"  # أَحْمَد
-    plain = "\u0627\u062d\u0645\u062f"  # احمد
-    probe = func.tv_fold(bindparam(None, marked)) == plain
-    return bool((await conn.execute(select(probe))).scalar())
 
 
 async def index_language(conn: AsyncConnection) -> str | None:

@@ -17,7 +17,7 @@ from services.search.cursor import CursorCodec
 from services.search.events import SearchEvents
 from services.search.pages import PageRequest, newest_page, relevance_page
 from services.search.parser import parse
-from services.search.postgres_text import PgDictionary, folds_marks, index_language
+from services.search.postgres_text import PgDictionary, index_language
 from services.search.resolve import resolve
 from services.search.text_plan import plan_text
 
@@ -126,7 +126,7 @@ class SearchService:
         await self._events.fallback(OPERATION, raw, reason)
 
     async def _pg_dictionary(self, conn: AsyncConnection) -> PgDictionary | None:
-        """PostgreSQL only, learned once: the index's configuration and how tv_fold folds."""
+        """PostgreSQL only, learned once: the configuration search_vector was built with."""
         if self._db.dialect == "sqlite":
             return None
         if self._dictionary is None:
@@ -135,5 +135,5 @@ class SearchService:
                 # search_vector was built with the migration's language; queries must match it.
                 await self._events.language_mismatch(OPERATION, self.fts_language, indexed)
             language = indexed or self.fts_language
-            self._dictionary = PgDictionary(language, folds_marks=await folds_marks(conn))
+            self._dictionary = PgDictionary(language)
         return self._dictionary

@@ -7,13 +7,21 @@ from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from core.db import migrate
 from core.db.database import Database
 from core.db.search_index import include_name
 from core.db.tables import metadata
+from tests.integration.test_search_corpus import archive, ids_of, service
+
+SEARCH_0002_INDEXES = {
+    "ix_messages_media_kind_date",
+    "ix_messages_date_deleted",
+    "ix_messages_date_edited",
+    "ix_messages_date_forwarded",
+}
 
 
 def _schema_diff(sync: Connection) -> list[Any]:
@@ -71,5 +79,43 @@ async def test_search_language_is_recorded(empty_db_url: str) -> None:
                 (await uow.connection.exec_driver_sql("SELECT key, value FROM vault_meta")).all()
             )
         assert rows["fts_language"] == "spanish"
+    finally:
+        await db.dispose()
+
+
+def _message_indexes(sync: Connection) -> set[str]:
+    return {str(index["name"]) for index in inspect(sync).get_indexes("messages")}
+
+
+async def _fold(db: Database, value: str) -> str:
+    async with db.engine.connect() as conn:
+        result = await conn.execute(text("SELECT tv_fold(:value)"), {"value": value})
+        return str(result.scalar_one())
+
+
+async def test_search_refinements_keep_messages_archived_before_them(empty_db_url: str) -> None:
+    db = Database.from_url(empty_db_url)
+    try:
+        await migrate.upgrade(db.engine, "0001")
+        await archive(db)
+        async with db.engine.connect() as conn:
+            assert not await conn.run_sync(_message_indexes) & SEARCH_0002_INDEXES
+        await migrate.upgrade(db.engine, "0002")
+        search = service(db)
+        assert set(await ids_of(search, "info")) == {2, 16}  # words inside a URL and an e-mail
+        assert set(await ids_of(search, "أحمد")) == {9}
+        assert set(await ids_of(search, "harbour is:edited")) == {18}
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(_message_indexes) >= SEARCH_0002_INDEXES
+        if db.dialect == "postgresql":
+            assert await _fold(db, "أَحْمَد") == "احمد"
+        await migrate.downgrade(db.engine, "0001")
+        async with db.engine.connect() as conn:
+            assert not await conn.run_sync(_message_indexes) & SEARCH_0002_INDEXES
+        if db.dialect == "postgresql":  # 0001's fold again, and its search column
+            assert await _fold(db, "أَحْمَد") == "أَحْمَد"
+        assert set(await ids_of(service(db), "telefono")) == {1}
+        await migrate.upgrade(db.engine)
+        assert set(await ids_of(service(db), "info")) == {2, 16}
     finally:
         await db.dispose()

@@ -159,14 +159,8 @@ async def test_totals_are_exact_when_cheap(db: Database) -> None:
     assert len(page.hits) == 2 and page.next_cursor is not None
 
 
-async def test_words_inside_urls_and_addresses(
-    db: Database, dialect: str, request: pytest.FixtureRequest
-) -> None:
+async def test_words_inside_urls_and_addresses(db: Database) -> None:
     """SQLite's tokenizer splits ``info@example.com`` and ``/info`` into words; PostgreSQL's
-    parser keeps e-mails, hosts, paths and file names whole, so the word is not found there.
-    Substring terms (``info@``, ``/info``) find them on both."""
-    if dialect == "postgresql":
-        reason = "needs search_vector built from alphanumeric words (a core/db change)"
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
+    search_vector is built from the alphanumeric runs of the text, so it does too."""
     await archive(db)
     assert set(await ids_of(service(db), "info")) == {2, 16}

@@ -11,8 +11,6 @@ from sqlalchemy.dialects import postgresql
 from core.text import fold
 from services.search.parser import parse
 from services.search.patterns import (
-    needs_marked_regex,
-    postgres_marked_regex,
     postgres_word_regex,
     python_word_regex,
 )
@@ -113,11 +111,3 @@ def test_python_word_patterns(query: str, text: str, found: bool) -> None:
 def test_postgres_word_patterns_are_posix() -> None:
     term = plan_text(parse("harb*")).terms[0]
     assert postgres_word_regex(term) == "(^|[^[:alnum:]])harb"
-
-
-def test_postgres_arabic_patterns_accept_marks_and_hamza_forms() -> None:
-    term = plan_term(Term("احمد"))
-    assert needs_marked_regex(term) and not needs_marked_regex(plan_term(Term("比特币")))
-    pattern = postgres_marked_regex(term)
-    assert pattern.startswith("[")  # alef stands for every hamza form
-    assert "\u0623" in pattern.split("]")[0]
