@@ -10,14 +10,31 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from benchmarks.backfill_rows import backfill
+from benchmarks.backtest_rows import detection_backtest
 from benchmarks.context import Bench, DialectRun
+from benchmarks.detection_rows import detection_throughput_rows, pathological_rule
 from benchmarks.figures import Figure
 from benchmarks.generation import corpus_generation
+from benchmarks.import_rows import export_import
 from benchmarks.live import live_path
+from benchmarks.search_rows import search_latency
 from benchmarks.storage import bulk_import, reimport
 
 CorpusRow = Callable[[Bench], Awaitable[list[Figure]]]
 DialectRow = Callable[[DialectRun], Awaitable[list[Figure]]]
 
-CORPUS_ROWS: list[CorpusRow] = [corpus_generation]
-DIALECT_ROWS: list[DialectRow] = [bulk_import, reimport, live_path]
+CORPUS_ROWS: list[CorpusRow] = [
+    corpus_generation,
+    detection_throughput_rows,
+    pathological_rule,
+    backfill,
+]
+DIALECT_ROWS: list[DialectRow] = [
+    bulk_import,
+    reimport,
+    search_latency,
+    detection_backtest,
+    export_import,
+    live_path,
+]

@@ -1,0 +1,106 @@
+"""Export-import rows: a generated Telegram Desktop export of ``--size`` messages, imported by
+ImportService into a fresh vault, in a child process of its own so its peak RSS is its own.
+
+The baseline, ``json.load`` of the same file, holds the whole document in memory: it runs only
+up to ``JSON_LOAD_CAP`` messages, beyond which it would need several GB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from benchmarks.context import DialectRun
+from benchmarks.figures import Baseline, Figure, rate
+from services.importer.bench import generate_export
+
+MB = 1024 * 1024
+CHATS = 30
+JSON_LOAD_CAP = 200_000
+RSS_BUDGET = "≤ 300"
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: the child imports from it
+JSON_LOAD = "json.load of the same file (parses only, stores nothing)"
+
+
+async def probe(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one ``benchmarks.import_probe`` task in a fresh interpreter and return its result."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "benchmarks.import_probe",
+        cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await child.communicate(json.dumps(task).encode())
+    if child.returncode != 0:
+        tail = err.decode(errors="replace").strip().splitlines()[-5:]
+        raise RuntimeError(f"import probe {task['task']} failed: {' | '.join(tail)}")
+    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return result
+
+
+async def export_import(run: DialectRun) -> list[Figure]:
+    size = run.config.size
+    with tempfile.TemporaryDirectory(prefix="tv-bench-export-") as folder:
+        path = Path(folder) / "result.json"
+        await asyncio.to_thread(generate_export, path, size, run.config.seed, chats=CHATS)
+        file_mb = path.stat().st_size / MB
+        db = await run.target.fresh("export")
+        url = db.engine.url.render_as_string(hide_password=False)
+        await db.dispose()  # the child opens its own connections
+        task = {"task": "import", "path": str(path), "url": url, "media": f"{folder}/media"}
+        ours = await probe(task)
+        naive = (
+            await probe({"task": "json_load", "path": str(path)}) if size <= JSON_LOAD_CAP else None
+        )
+    return _figures(run, ours, naive, file_mb)
+
+
+def _figures(
+    run: DialectRun, ours: dict[str, Any], naive: dict[str, Any] | None, file_mb: float
+) -> list[Figure]:
+    messages = int(ours["messages"])
+    speed_notes = [
+        f"{messages:,} messages ({ours['inserted']:,} stored) from a {file_mb:,.1f} MB "
+        f"result.json in {ours['seconds']:.1f} s: validation pass, then the import pass",
+    ]
+    rss_notes = [
+        f"child process; {ours['libraries_rss_bytes'] / MB:.0f} MB of it is the interpreter "
+        "and libraries before the import starts",
+        "budget is for a 1 GB export",
+    ]
+    speed_baseline = rss_baseline = None
+    if naive is None:
+        skipped = f"json.load not run above {JSON_LOAD_CAP:,} messages: it would need several GB"
+        speed_notes.append(skipped)
+        rss_notes.append(skipped)
+    else:
+        speed_baseline = Baseline(JSON_LOAD, rate(naive["messages"], naive["seconds"]), messages)
+        rss_baseline = Baseline(JSON_LOAD, naive["peak_rss_bytes"] / MB, messages)
+        speed_notes.append(f"json.load alone took {naive['seconds']:.2f} s")
+    return [
+        Figure(
+            "import of a Desktop export (result.json), fresh vault",
+            rate(messages, ours["seconds"]),
+            "msg/s",
+            run.dialect,
+            baseline=speed_baseline,
+            notes=tuple(speed_notes),
+        ),
+        Figure(
+            "peak RSS importing a Desktop export",
+            ours["peak_rss_bytes"] / MB,
+            "MB",
+            run.dialect,
+            RSS_BUDGET,
+            rss_baseline,
+            higher_is_better=False,
+            notes=tuple(rss_notes),
+        ),
+    ]
