@@ -12,9 +12,9 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from benchmarks.backfill_bench import backfill_throughput
 from benchmarks.context import Bench
 from benchmarks.figures import Figure
-from services.archiver.bench import backfill_throughput
 
 MAX_MESSAGES = 20_000  # the fake holds the whole chat in memory and serves it slowly
 # Their per-page info events would flood the benchmark's output.
