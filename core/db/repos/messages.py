@@ -159,9 +159,7 @@ class MessageRepo:
         if not fresh:
             return []
         if self._dialect == "sqlite":
-            ids = await sqlite_bulk.insert_messages(
-                self._conn, CONTENT_COLUMNS, [message_row(m) for m in fresh]
-            )
+            ids = await sqlite_bulk.insert_messages(self._conn, fresh)
             return [
                 StoredMessageRef(pk, m.chat_id, m.message_id)
                 for pk, m in zip(ids, fresh, strict=True)

@@ -1,0 +1,38 @@
+"""The SQLite fast path writes the same columns, in the same form, as the SQLAlchemy path."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+from core.db.repos.messages import CONTENT_COLUMNS, message_row
+from core.db.sqlite_bulk import MESSAGE_COLUMNS, message_values, sqlite_datetime
+from tests import factories as f
+
+
+def test_columns_match_the_repository() -> None:
+    assert MESSAGE_COLUMNS == CONTENT_COLUMNS
+
+
+def test_values_match_the_row_the_orm_path_builds() -> None:
+    message = f.message(
+        3, entities=({"type": "bold", "offset": 0, "length": 2},), action_data={"a": 1},
+        fwd_date=f.at(2), edit_date=f.at(9),
+    )  # fmt: skip
+    row = message_row(message)
+    values = dict(zip(MESSAGE_COLUMNS, message_values(message), strict=True))
+    for name, value in row.items():
+        if isinstance(value, datetime):
+            assert values[name] == sqlite_datetime(value)
+        elif name in {"entities", "action_data"} and value is not None:
+            assert json.loads(values[name]) == value
+        else:
+            assert values[name] == value
+
+
+def test_datetimes_are_stored_in_utc_with_microseconds() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    assert (
+        sqlite_datetime(datetime(2025, 1, 1, 2, 0, tzinfo=plus_two)) == "2025-01-01 00:00:00.000000"
+    )
+    assert sqlite_datetime(datetime(2025, 1, 1, tzinfo=UTC)) == "2025-01-01 00:00:00.000000"
