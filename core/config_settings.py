@@ -45,7 +45,6 @@ class TelegramSettings:
     api_retry_delay_base: float
     api_timeout: float
     flood_wait_max: float
-    flood_sleep_threshold: int
 
 
 @dataclass(frozen=True)

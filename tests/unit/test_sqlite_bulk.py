@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 
-from core.db.repos.messages import CONTENT_COLUMNS, message_row
+from core.db.repos.messages import message_row
 from core.db.sqlite_bulk import MESSAGE_COLUMNS, message_values, sqlite_datetime
+from core.domain.messages import ArchivedMessage
 from tests import factories as f
 
 
-def test_columns_match_the_repository() -> None:
-    assert MESSAGE_COLUMNS == CONTENT_COLUMNS
+def test_every_message_field_is_stored() -> None:
+    assert set(MESSAGE_COLUMNS) == {field.name for field in fields(ArchivedMessage)}
 
 
 def test_values_match_the_row_the_orm_path_builds() -> None:

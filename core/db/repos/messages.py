@@ -16,29 +16,9 @@ from core.db.tables import chats, message_versions, messages
 from core.db.upsert import insert_ignore
 from core.domain.messages import ArchivedMessage, IngestOutcome, StoredMessageRef
 
-# Columns an incoming message sets; everything else (deleted_at, scanned_at …) is the vault's own.
-CONTENT_COLUMNS = (
-    "chat_id",
-    "message_id",
-    "sender_id",
-    "date",
-    "text",
-    "entities",
-    "kind",
-    "action",
-    "action_data",
-    "reply_to_msg_id",
-    "topic_id",
-    "fwd_from_id",
-    "fwd_from_name",
-    "fwd_date",
-    "grouped_id",
-    "via_bot_id",
-    "post_author",
-    "views",
-    "media_kind",
-    "edit_date",
-)
+# Columns an incoming message sets (every field of ArchivedMessage); everything else
+# (deleted_at, scanned_at …) is the vault's own. One list for both write paths.
+CONTENT_COLUMNS = sqlite_bulk.MESSAGE_COLUMNS
 MUTABLE_COLUMNS = ("text", "entities", "edit_date", "views", "media_kind")
 KEY_CHUNK = 2000  # keys per statement: well under every driver's parameter limit
 CHANNEL_KINDS = ("channel", "supergroup")

@@ -51,7 +51,8 @@ def client_from_settings(settings: TelegramSettings, session_string: str | None)
     ``session_string`` is TELEGRAM_SESSION_STRING or the decrypted session file; None (or empty)
     starts a new session, for ``telegramvault login``. Updates are dispatched one at a time
     (``sequential_updates``) so a message, its edit and its deletion reach the live path in the
-    order Telegram sent them. TELEGRAM_FLOOD_SLEEP_THRESHOLD is not used: see ``create_client``.
+    order Telegram sent them. Telethon never sleeps through a flood wait itself: see
+    ``create_client``.
     """
     if settings.api_id is None or not settings.api_hash:
         raise ConfigurationError(
