@@ -14,6 +14,7 @@ from core.db.repos.flood import FloodWaitRepo
 from core.db.repos.media import MediaRepo
 from core.db.repos.messages import MessageRepo
 from core.db.repos.rules import DetectionRepo, RuleRepo
+from core.db.repos.tasks import TaskRepo
 from core.db.repos.watch import WatchRepo
 from core.db.search_index import SearchIndexWriter
 
@@ -33,6 +34,7 @@ class UnitOfWork:
     watch: WatchRepo
     rules: RuleRepo
     detections: DetectionRepo
+    tasks: TaskRepo
 
     def __init__(self, engine: AsyncEngine, *, write: bool = True) -> None:
         self._engine = engine
@@ -65,6 +67,7 @@ class UnitOfWork:
         self.watch = WatchRepo(conn, self.dialect)
         self.rules = RuleRepo(conn, self.dialect)
         self.detections = DetectionRepo(conn, self.dialect)
+        self.tasks = TaskRepo(conn, self.dialect)
         return self
 
     async def commit(self) -> None:

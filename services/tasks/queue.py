@@ -1,0 +1,178 @@
+"""TaskQueue: enqueue from the bot, claim and report from the worker, all through the database.
+
+The bot process only enqueues and reads; the archiver (the process with the Telegram session)
+claims. A task with a dedup key is not queued twice while one is still queued or running, so an
+impatient admin pressing /retry_media three times starts one sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from core.db.database import Database
+from core.db.repos.tasks import CANCELLED, DONE, FAILED, QUEUED, RUNNING
+from core.errors import InvalidInputError, NotFoundError
+
+__all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "Task", "TaskQueue"]
+MAX_ERROR_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: int
+    kind: str
+    args: dict[str, Any]
+    state: str
+    progress: dict[str, Any] | None
+    result: dict[str, Any] | None
+    error: str | None
+    attempts: int
+    requested_by: int | None
+    reply_chat_id: int | None
+    reply_message_id: int | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (DONE, FAILED, CANCELLED)
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Task:
+        return cls(
+            id=row["id"],
+            kind=row["kind"],
+            args=dict(row["args"] or {}),
+            state=row["state"],
+            progress=row["progress"],
+            result=row["result"],
+            error=row["error"],
+            attempts=row["attempts"],
+            requested_by=row["requested_by"],
+            reply_chat_id=row["reply_chat_id"],
+            reply_message_id=row["reply_message_id"],
+            created_at=row["created_at"],
+            finished_at=row["finished_at"],
+        )
+
+
+class TaskQueue:
+    def __init__(
+        self, db: Database, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def enqueue(
+        self,
+        kind: str,
+        args: Mapping[str, Any] | None = None,
+        *,
+        dedup_key: str | None = None,
+        requested_by: int | None = None,
+        reply_chat_id: int | None = None,
+        reply_message_id: int | None = None,
+        priority: int = 0,
+    ) -> tuple[Task, bool]:
+        """Queue a task; returns it and whether it is new (False: the same work is under way)."""
+        if not kind:
+            raise InvalidInputError("a task needs a kind")
+        values = {
+            "kind": kind,
+            "args": dict(args or {}),
+            "dedup_key": dedup_key,
+            "state": QUEUED,
+            "priority": priority,
+            "requested_by": requested_by,
+            "reply_chat_id": reply_chat_id,
+            "reply_message_id": reply_message_id,
+            "created_at": self._clock(),
+        }
+        async with self._db.unit_of_work() as uow:
+            row, created = await uow.tasks.add(values)
+            await uow.commit()
+        return Task.from_row(row), created
+
+    async def attach_reply(self, task_id: int, chat_id: int, message_id: int) -> None:
+        """Point the task at the bot message that shows its progress."""
+        async with self._db.unit_of_work() as uow:
+            await uow.tasks.change(
+                task_id, {"reply_chat_id": chat_id, "reply_message_id": message_id}
+            )
+            await uow.commit()
+
+    async def get(self, task_id: int) -> Task:
+        async with self._db.reader() as uow:
+            row = await uow.tasks.get(task_id)
+        if row is None:
+            raise NotFoundError(f"no task #{task_id}")
+        return Task.from_row(row)
+
+    async def claim(self, kinds: tuple[str, ...], worker: str, limit: int = 1) -> list[Task]:
+        async with self._db.unit_of_work() as uow:
+            rows = await uow.tasks.claim(kinds, self._clock(), limit, worker)
+            await uow.commit()
+        return [Task.from_row(row) for row in rows]
+
+    async def report_progress(self, task_id: int, progress: Mapping[str, Any]) -> None:
+        """Store progress (and beat: the task is alive)."""
+        async with self._db.unit_of_work() as uow:
+            await uow.tasks.change(
+                task_id, {"progress": dict(progress), "heartbeat_at": self._clock()}
+            )
+            await uow.commit()
+
+    async def finish(
+        self, task_id: int, worker: str, summary: str, result: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Mark the task done; the admin who asked is told ``summary`` through the outbox."""
+        values = {"state": DONE, "result": {"summary": summary, **(result or {})}}
+        return await self._end(task_id, worker, values, summary)
+
+    async def fail(self, task_id: int, worker: str, error: str) -> bool:
+        error = error[:MAX_ERROR_CHARS]
+        return await self._end(task_id, worker, {"state": FAILED, "error": error}, error)
+
+    async def requeue_stale(self, stale_after: timedelta) -> int:
+        """Running tasks whose worker died (no beat for ``stale_after``) are queued again."""
+        async with self._db.unit_of_work() as uow:
+            count = await uow.tasks.requeue_stale(self._clock() - stale_after)
+            await uow.commit()
+        return count
+
+    async def live_with_reply(self) -> list[Task]:
+        async with self._db.reader() as uow:
+            return [Task.from_row(row) for row in await uow.tasks.live_with_reply()]
+
+    async def recent(self, limit: int = 10) -> list[Task]:
+        async with self._db.reader() as uow:
+            return [Task.from_row(row) for row in await uow.tasks.recent(limit)]
+
+    async def _end(self, task_id: int, worker: str, values: dict[str, Any], text: str) -> bool:
+        """End the task and queue its result for the bot in the same transaction, so a crash
+        cannot finish a task without telling the admin (or tell without finishing)."""
+        now = self._clock()
+        async with self._db.unit_of_work() as uow:
+            ended = await uow.tasks.finish(task_id, worker, {**values, "finished_at": now})
+            row = await uow.tasks.get(task_id) if ended else None
+            if row is not None and row["reply_chat_id"] is not None:
+                await uow.detections.enqueue_alerts([_result_alert(row, text, now)])
+            await uow.commit()
+        return ended
+
+
+def _result_alert(row: Mapping[str, Any], text: str, now: datetime) -> dict[str, Any]:
+    """The outbox row that reports a finished task (edits the progress message when known)."""
+    payload = {"task_id": row["id"], "kind": row["kind"], "state": row["state"], "text": text}
+    if row["reply_message_id"] is not None:
+        payload["edit_message_id"] = row["reply_message_id"]
+    return {
+        "dedup_key": f"task:{row['id']}",
+        "kind": "task",
+        "recipient_chat_id": row["reply_chat_id"],
+        "payload": payload,
+        "created_at": now,
+    }
