@@ -19,7 +19,7 @@ import structlog
 
 from core.config_settings import TelegramSettings
 from core.db.database import DatabaseFloodRecorder
-from core.domain.archive import MEDIA_KINDS
+from core.domain.archive import MEDIA_KINDS, ArchivePage
 from services.archiver.backfill import BackfillService
 from services.archiver.catch_up import catch_up_all
 from services.archiver.live import LiveIngestor
@@ -38,6 +38,7 @@ from services.ingest.media_policy import MediaPolicy
 from services.ingest.service import IngestService, PageResult
 from services.media.ingestion import MediaIngestionService
 from services.media.retry import MediaRetryService
+from services.status.heartbeat import ArchiverHeartbeat
 from telegramvault.bootstrap import Core
 
 log = structlog.get_logger(__name__)
@@ -59,7 +60,9 @@ class Archiver:
     backfill: BackfillService
     live: LiveIngestor
     media: MediaRetryService
+    heartbeat: ArchiverHeartbeat
     media_wanted: asyncio.Event = field(default_factory=asyncio.Event)
+    background_stop: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def build_archiver(core: Core, client: Any) -> Archiver:
@@ -98,9 +101,9 @@ def build_archiver(core: Core, client: Any) -> Archiver:
         flood_recorder=DatabaseFloodRecorder(core.db),
     )
     media = MediaRetryService(core.config, core.logger, db=core.db, ingestion=ingestion)
-    return Archiver(
-        client, watch, BackfillService(gateway, ingest, core.db), live, media, media_wanted
-    )
+    backfill = BackfillService(gateway, ingest, core.db)
+    heartbeat = ArchiverHeartbeat(core.db)
+    return Archiver(client, watch, backfill, live, media, heartbeat, media_wanted)
 
 
 async def _media_worker(archiver: Archiver, poll_seconds: float) -> None:
@@ -117,12 +120,23 @@ async def _media_worker(archiver: Archiver, poll_seconds: float) -> None:
 async def _start(core: Core, archiver: Archiver) -> list[asyncio.Task[Any]]:
     me = await connect_account(archiver.client, core.retry)
     log.info("archiver_connected", account_id=me.id)
+    archiver.heartbeat.account = f"@{me.username}" if me.username else f"id {me.id}"
+    await archiver.heartbeat.connected()
     if core.settings.archive.all_dialogs:
         await archiver.watch.watch_all_dialogs()
     tasks = [asyncio.create_task(archiver.live.run(), name="live")]
-    LiveEvents(archiver.client, archiver.live.submit).attach()
+
+    async def submit(page: ArchivePage) -> None:
+        archiver.heartbeat.event_seen()
+        await archiver.live.submit(page)
+
+    LiveEvents(archiver.client, submit).attach()
     await catch_up_all(archiver.backfill, archiver.watch)
+    await archiver.heartbeat.synced()
     archiver.media_wanted.set()
+    tasks.append(
+        asyncio.create_task(archiver.heartbeat.run(archiver.background_stop), name="heartbeat")
+    )
     return tasks
 
 
@@ -161,13 +175,16 @@ async def _shutdown(
     stopped: asyncio.Task[Any],
 ) -> None:
     await archiver.client.disconnect()  # first: no event may arrive after the live path stops
+    archiver.background_stop.set()
     live_task, *others = tasks
     for task in others:
-        task.cancel()
+        if task.get_name() != "heartbeat":
+            task.cancel()
     for task in others:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     await archiver.live.stop(live_task)
+    await archiver.heartbeat.disconnected()
     stopped.cancel()
     if session_task.done():
         session_task.result()  # a dead session surfaces as its ConfigurationError

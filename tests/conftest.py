@@ -143,6 +143,8 @@ async def db(
         tables = ", ".join(t.name for t in metadata.sorted_tables if t.name != "vault_meta")
         async with database.engine.begin() as conn:
             await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            # vault_meta keeps what the migrations wrote; state written at run time goes
+            await conn.execute(text("DELETE FROM vault_meta WHERE key <> 'fts_language'"))
     try:
         yield database
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import UTC, datetime
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from core.domain.detection import RuleKind
 from core.errors import ConfigurationError
 from services.archiver.telethon_adapter import client_from_settings
 from services.detection.service import DetectionService, RuleDraft
+from services.status.heartbeat import read_live_state
+from services.status.snapshot import LiveState
 from telegramvault.archiver_role import Archiver, run_archiver
 from telegramvault.bootstrap import Core, start_logging
 from tests.fakes.telegram import FakeTelegram
@@ -93,12 +96,22 @@ async def test_it_archives_history_live_traffic_and_media_then_stops_cleanly(
     world.live.post(room, "who brought the PINEAPPLE?", ana)
     await _until(lambda: _has(db, in_room, 232), "the live message")
     await _until(lambda: _has_done_media(db), "the photo")
+    live = await _live_state(db)
+    assert live.connected and live.last_sync_at is not None and live.last_event_at is None
+    await ready[0].heartbeat.beat()  # the live message was seen: the next beat records it
+    assert (await _live_state(db)).last_event_at is not None
     stop.set()
     await asyncio.wait_for(task, 30)
+    assert not (await _live_state(db)).connected
 
     assert await _count(db, alerts) == 1
     sha = hashlib.sha256(JPEG).hexdigest()
     assert (tmp_path / "media" / sha[:2] / sha[2:4] / sha).read_bytes() == JPEG
+
+
+async def _live_state(db: Database) -> LiveState:
+    async with db.reader() as uow:
+        return await read_live_state(uow, datetime.now(UTC))
 
 
 async def _ready(ready: list[Archiver]) -> bool:

@@ -1,0 +1,35 @@
+"""/status: reads totals, backfill progress, queues, waits, errors and the archiver's heartbeat."""
+
+from services.status.heartbeat import (
+    HEARTBEAT_INTERVAL,
+    HEARTBEAT_KEY,
+    HEARTBEAT_STALE_AFTER,
+    ArchiverHeartbeat,
+    read_live_state,
+)
+from services.status.service import StatusService
+from services.status.snapshot import (
+    ArchiveTotals,
+    ChatProgress,
+    FloodWaitNow,
+    LiveState,
+    QueueCounts,
+    RecentError,
+    VaultStatus,
+)
+
+__all__ = [
+    "HEARTBEAT_INTERVAL",
+    "HEARTBEAT_KEY",
+    "HEARTBEAT_STALE_AFTER",
+    "ArchiveTotals",
+    "ArchiverHeartbeat",
+    "ChatProgress",
+    "FloodWaitNow",
+    "LiveState",
+    "QueueCounts",
+    "RecentError",
+    "StatusService",
+    "VaultStatus",
+    "read_live_state",
+]
