@@ -21,6 +21,7 @@ from bot.commands import COMMANDS
 from bot.context import BotServices
 from bot.errors import errors_router
 from bot.routers.start import fallback_router, start_router
+from bot.routers.status import status_router
 
 log = structlog.get_logger(__name__)
 POLLING_TIMEOUT = 30
@@ -34,7 +35,7 @@ def create_bot(token: str, api_server: str) -> Bot:
 
 def feature_routers() -> list[Router]:
     """Every feature's router, freshly built, in matching order (the fallback comes last)."""
-    return [start_router()]
+    return [start_router(), status_router()]
 
 
 def build_dispatcher(
