@@ -10,10 +10,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    Unicode,
     UniqueConstraint,
     text,
 )
@@ -198,6 +200,22 @@ media_blobs = Table(
     _created(),
 )
 
+# Profile photos kept by enrichment: Telegram's photo id (dedup before download) -> the blob.
+user_photos = Table(
+    "user_photos",
+    metadata,
+    Column("photo_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "sha256",
+        String(64),
+        ForeignKey("media_blobs.sha256", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("stored_at", UTCDateTime(), nullable=False),
+    Index(None, "user_id", "stored_at"),
+)
+
 media = Table(
     "media",
     metadata,
@@ -275,7 +293,21 @@ alerts = Table(
     Column("sent_message_id", BigInteger),
     _created(),
     Column("sent_at", UTCDateTime()),
+    Column("acked_at", UTCDateTime()),
+    Column("acked_by", BigInteger),
+    Column("digest_id", BigInteger),  # the digest alert that carried this one (a burst)
     Index(None, "state", "next_attempt_at"),
+    Index(None, "digest_id"),
+)
+
+# Where alerts go and whether they can: a recipient that blocked the bot stops being retried.
+alert_recipients = Table(
+    "alert_recipients",
+    metadata,
+    Column("chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", String(16), nullable=False),  # ok, blocked
+    Column("reason", Text),
+    Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 tasks = Table(
@@ -329,4 +361,15 @@ flood_waits = Table(
     Column("occurred_at", UTCDateTime(), nullable=False),
     Column("until", UTCDateTime(), nullable=False),
     Index(None, "until"),
+)
+
+# APScheduler's job store (services/jobs/store.py): exactly the columns SQLAlchemyJobStore
+# declares, so the migrations own the table and the store finds it made. ``job_state`` is a
+# pickled job; ``next_run_time`` a UTC timestamp, NULL while the job is paused.
+scheduler_jobs = Table(
+    "scheduler_jobs",
+    metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
 )

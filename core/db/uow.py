@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.db.engine import IMMEDIATE
+from core.db.repos.alerts import AlertRepo
 from core.db.repos.backfill import BackfillCursorRepo
 from core.db.repos.entities import ChatRepo, UserRepo
 from core.db.repos.flood import FloodWaitRepo
@@ -35,6 +36,7 @@ class UnitOfWork:
     rules: RuleRepo
     detections: DetectionRepo
     tasks: TaskRepo
+    alerts: AlertRepo
 
     def __init__(self, engine: AsyncEngine, *, write: bool = True) -> None:
         self._engine = engine
@@ -68,6 +70,7 @@ class UnitOfWork:
         self.rules = RuleRepo(conn, self.dialect)
         self.detections = DetectionRepo(conn, self.dialect)
         self.tasks = TaskRepo(conn, self.dialect)
+        self.alerts = AlertRepo(conn, self.dialect)
         return self
 
     async def commit(self) -> None:
