@@ -1,0 +1,1 @@
+"""Alerts: the durable outbox detections and tasks write into, drained by the bot's sender."""
