@@ -13,6 +13,7 @@ from telethon import utils
 from telethon.tl import TLObject, TLRequest, functions, types
 
 from tests.fakes.telegram.faults import rpc_error
+from tests.fakes.telegram.profile_handlers import PROFILE_HANDLERS, profile_photo_part
 from tests.fakes.telegram.session_handlers import SESSION_HANDLERS
 from tests.fakes.telegram.specs import FakeChat, FakeMessage, FakeUser
 from tests.fakes.telegram.world import FakeTelegram
@@ -37,6 +38,7 @@ class TelegramServer:
             functions.messages.GetDialogsRequest: TelegramServer._dialogs,
             functions.upload.GetFileRequest: TelegramServer._file,
             **SESSION_HANDLERS,
+            **PROFILE_HANDLERS,
         }
 
     def handle(self, request: TLRequest, dc_id: int) -> Any:
@@ -191,6 +193,8 @@ class TelegramServer:
 
     def _file(self, request: functions.upload.GetFileRequest, dc_id: int) -> TLObject:
         location = request.location
+        if isinstance(location, types.InputPeerPhotoFileLocation):
+            return profile_photo_part(self, request, dc_id)
         file = self.world.files.get(getattr(location, "id", 0))
         if file is None or file.access_hash != location.access_hash:
             raise rpc_error(request, 400, "LOCATION_INVALID")

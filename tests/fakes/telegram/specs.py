@@ -35,7 +35,12 @@ class FakeUser:
     verified: bool = False
     deleted: bool = False
     lang_code: str | None = None
-    photo_id: int | None = None
+    photo_id: int | None = None  # a FakeFile photo id: its bytes are the profile photo
+    # What only the full profile (users.getFullUser) shows, and two flags Telegram sets.
+    bio: str | None = None
+    common_chats_count: int = 0
+    scam: bool = False
+    fake: bool = False
 
     @property
     def access_hash(self) -> int:
@@ -67,6 +72,8 @@ class FakeUser:
             premium=self.premium or None,
             verified=self.verified or None,
             deleted=self.deleted or None,
+            scam=self.scam or None,
+            fake=self.fake or None,
             lang_code=self.lang_code,
             photo=photo,
         )

@@ -1,0 +1,1 @@
+"""Profile enrichment: full profiles, photos and change history from Telegram into the vault."""
