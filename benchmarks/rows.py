@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from benchmarks.alert_rows import alert_delivery
 from benchmarks.backfill_rows import backfill
 from benchmarks.backtest_rows import detection_backtest
+from benchmarks.bot_search_rows import bot_search
 from benchmarks.context import Bench, DialectRun
 from benchmarks.detection_rows import detection_throughput_rows, pathological_rule
 from benchmarks.figures import Figure
@@ -29,11 +31,13 @@ CORPUS_ROWS: list[CorpusRow] = [
     detection_throughput_rows,
     pathological_rule,
     backfill,
+    alert_delivery,
 ]
 DIALECT_ROWS: list[DialectRow] = [
     bulk_import,
     reimport,
     search_latency,
+    bot_search,
     detection_backtest,
     export_import,
     live_path,

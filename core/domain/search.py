@@ -85,3 +85,49 @@ class PersonHit:
     def display_name(self) -> str:
         name = " ".join(part for part in (self.first_name, self.last_name) if part)
         return name or (f"@{self.username}" if self.username else str(self.user_id))
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileChange:
+    """One change the archive saw on a person: ``field`` went from ``old_value`` to
+    ``new_value`` (as text; None when unknown or empty) at ``changed_at``."""
+
+    field: str  # first_name, last_name, username, phone, bio, photo_id, is_deleted
+    old_value: str | None
+    new_value: str | None
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PersonProfile:
+    """A person (or bot) as the archive knows them now, with the changes it saw over time.
+
+    ``history`` is newest first and holds at most the requested number of changes;
+    ``history_total`` counts all of them. ``former_username`` is set when the lookup matched
+    a username this person used to have (and nobody has now).
+    """
+
+    user_id: int
+    first_name: str | None
+    last_name: str | None
+    username: str | None
+    phone: str | None
+    bio: str | None
+    is_bot: bool
+    is_deleted: bool
+    is_verified: bool
+    is_scam: bool
+    is_fake: bool
+    first_seen_at: datetime
+    updated_at: datetime
+    message_count: int  # their messages in the archive
+    last_message_at: datetime | None
+    history: tuple[ProfileChange, ...]
+    history_total: int
+    former_username: str | None = None
+    is_watched: bool = False  # the admins are alerted when this person changes
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or (f"@{self.username}" if self.username else str(self.user_id))

@@ -8,10 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.config_manager import ConfigManager
 from core.db.database import Database
 from core.db.search_index import LANGUAGE_PATTERN
-from core.domain.search import PersonHit, SearchPage
+from core.domain.search import PersonHit, PersonProfile, SearchPage
 from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import InvalidInputError
-from services.search import people
+from services.search import people, person
 from services.search.backends import prepare
 from services.search.cursor import CursorCodec
 from services.search.events import SearchEvents
@@ -85,6 +85,12 @@ class SearchService:
         """People and bots by name, username or bio, including earlier names and usernames."""
         async with self._db.reader() as uow:
             return await people.search_people(uow.connection, query, limit)
+
+    async def person(self, ref: str) -> PersonProfile:
+        """One person by ``@username`` (current, else the last one who had it) or user id,
+        with their change history; NotFoundError / InvalidInputError with the reason."""
+        async with self._db.reader() as uow:
+            return await person.find_person(uow.connection, ref)
 
     def _page_size(self, limit: int | None) -> int:
         size = self.page_size if limit is None else limit
