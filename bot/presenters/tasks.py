@@ -21,6 +21,11 @@ def label(kind: str) -> str:
     return LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
+def starting_reply(kind: str) -> Reply:
+    """Shown before the task exists, so the task is queued already knowing its message."""
+    return Reply(f"⏳ {esc(label(kind))}: queued.")
+
+
 def queued_reply(task: Task, *, already: bool = False) -> Reply:
     """The message that will show the task's progress."""
     if already:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ from core.domain.messages import ChatInfo
 from core.errors import InvalidInputError, NotFoundError
 from core.ports.telegram import TelegramGateway
 from services.archiver.dialogs import DialogSource
+
+WATCHED_CACHE_SECONDS = 15.0  # how stale the live path's view of the watch list may get
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,7 @@ class WatchListService:
         excluded: frozenset[int] = frozenset(),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         dialogs: DialogSource | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._db = db
         self._gateway = gateway
@@ -79,6 +83,8 @@ class WatchListService:
         self._excluded = excluded
         self._clock = clock
         self._watched: set[int] | None = None
+        self._monotonic = monotonic
+        self._loaded_at = 0.0
 
     async def watch(
         self, reference: str, *, added_by: int | None = None, backfill: bool = True
@@ -198,9 +204,12 @@ class WatchListService:
             return False
         if self._all_dialogs:
             return True
-        if self._watched is None:
+        now = self._monotonic()
+        if self._watched is None or now - self._loaded_at > WATCHED_CACHE_SECONDS:
+            # Re-read now and then: the bot may run in another process and change the list.
             async with self._db.reader() as uow:
                 self._watched = await uow.watch.enabled_ids()
+            self._loaded_at = now
         return chat_id in self._watched
 
     def invalidate(self) -> None:

@@ -65,6 +65,12 @@ class TaskQueue:
     ) -> None:
         self._db = db
         self._clock = clock
+        self._listeners: list[Callable[[Task], None]] = []
+
+    def subscribe(self, listener: Callable[[Task], None]) -> None:
+        """Call ``listener`` after a task is queued in this process (a worker here wakes up;
+        workers in other processes find it on their next poll)."""
+        self._listeners.append(listener)
 
     async def enqueue(
         self,
@@ -94,7 +100,11 @@ class TaskQueue:
         async with self._db.unit_of_work() as uow:
             row, created = await uow.tasks.add(values)
             await uow.commit()
-        return Task.from_row(row), created
+        task = Task.from_row(row)
+        if created:
+            for listener in self._listeners:
+                listener(task)
+        return task, created
 
     async def attach_reply(self, task_id: int, chat_id: int, message_id: int) -> None:
         """Point the task at the bot message that shows its progress."""

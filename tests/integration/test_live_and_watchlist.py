@@ -13,7 +13,7 @@ from core.domain.messages import ArchivedMessage
 from core.errors import InvalidInputError, NotFoundError
 from core.ports.telegram import HistoryPage, ResolvedChat
 from services.archiver.live import LiveIngestor
-from services.archiver.watchlist import WatchListService
+from services.archiver.watchlist import WATCHED_CACHE_SECONDS, WatchListService
 from services.ingest.media_policy import MediaPolicy
 from services.ingest.service import IngestService, PageResult
 from tests import factories as f
@@ -137,3 +137,16 @@ async def test_a_failed_write_is_retried_and_nothing_is_lost(db: Database) -> No
     assert live.stats.write_failures == 1
     async with db.reader() as uow:
         assert await uow.messages.count(WATCHED.id) == 20
+
+
+async def test_a_change_made_by_another_process_is_seen_within_the_cache_age(
+    db: Database,
+) -> None:
+    ticks = [0.0]
+    live_side = WatchListService(db, ResolvingGateway(), monotonic=lambda: ticks[0])
+    bot_side = await _watch(db)
+    assert await live_side.is_watched(WATCHED.id)
+    await bot_side.unwatch(WATCHED.id)
+    assert await live_side.is_watched(WATCHED.id)  # cached a moment longer
+    ticks[0] += WATCHED_CACHE_SECONDS + 1
+    assert not await live_side.is_watched(WATCHED.id)

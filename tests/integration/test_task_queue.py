@@ -171,3 +171,12 @@ async def test_the_worker_loop_wakes_on_demand_and_stops(queue: TaskQueue) -> No
     await asyncio.wait_for(ran.wait(), 10)
     stop.set()
     await asyncio.wait_for(loop, 10)
+
+
+async def test_listeners_hear_of_new_tasks_only(queue: TaskQueue) -> None:
+    heard: list[str] = []
+    queue.subscribe(lambda task: heard.append(task.kind))
+    await queue.enqueue("backfill", dedup_key="b:1")
+    await queue.enqueue("backfill", dedup_key="b:1")
+    await queue.enqueue("enrich")
+    assert heard == ["backfill", "enrich"]
