@@ -17,11 +17,18 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 
 from bot.access import AdminOnly
+from bot.alerts.router import alerts_router
 from bot.commands import COMMANDS
 from bot.context import BotServices
 from bot.errors import errors_router
+from bot.routers.chats import chats_router
+from bot.routers.export import export_router
+from bot.routers.jobs import jobs_router
+from bot.routers.rules import rules_router
+from bot.routers.search import search_router
 from bot.routers.start import fallback_router, start_router
 from bot.routers.status import status_router
+from services.jobs.control import JobControl
 
 log = structlog.get_logger(__name__)
 POLLING_TIMEOUT = 30
@@ -35,16 +42,27 @@ def create_bot(token: str, api_server: str) -> Bot:
 
 def feature_routers() -> list[Router]:
     """Every feature's router, freshly built, in matching order (the fallback comes last)."""
-    return [start_router(), status_router()]
+    return [
+        start_router(),
+        status_router(),
+        search_router(),
+        rules_router(),
+        chats_router(),
+        export_router(),
+        jobs_router(),
+        alerts_router(),
+    ]
 
 
 def build_dispatcher(
     services: BotServices,
     admin_ids: Sequence[int],
     *,
+    jobs: JobControl,
     routers: Callable[[], list[Router]] = feature_routers,
 ) -> Dispatcher:
-    dispatcher = Dispatcher(storage=MemoryStorage(), services=services)
+    """Handlers receive ``services`` and ``jobs`` (the scheduler, here or in another process)."""
+    dispatcher = Dispatcher(storage=MemoryStorage(), services=services, jobs=jobs)
     dispatcher.update.outer_middleware(AdminOnly(frozenset(admin_ids)))
     dispatcher.include_routers(errors_router(), *routers(), fallback_router())
     return dispatcher
@@ -84,7 +102,7 @@ async def run_bot(
         log.info("bot_stopped")
 
 
-async def _finish(polling: asyncio.Task[None], loops: list[asyncio.Future[None]]) -> None:
+async def _finish(polling: asyncio.Task[None], loops: Sequence[asyncio.Future[None]]) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await polling
     for task in loops:

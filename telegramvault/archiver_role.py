@@ -11,19 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import structlog
 
-from core.config_settings import TelegramSettings
+from core.config_settings import Settings, TelegramSettings
 from core.db.database import DatabaseFloodRecorder
 from core.domain.archive import MEDIA_KINDS, ArchivePage
 from services.archiver.backfill import BackfillService
 from services.archiver.catch_up import catch_up_all
+from services.archiver.catch_up_task import catch_up_task_handler
+from services.archiver.flood_progress import FloodWaitProgress
 from services.archiver.live import LiveIngestor
 from services.archiver.session_store import EncryptedSessionStore
+from services.archiver.task_handlers import archiver_task_handlers
 from services.archiver.telethon_adapter import (
     LiveEvents,
     TelethonGateway,
@@ -31,24 +37,26 @@ from services.archiver.telethon_adapter import (
     connect_account,
     wait_disconnected,
 )
+from services.archiver.telethon_adapter.profiles import TelethonProfiles
 from services.archiver.vault_peers import VaultAccessHashes
 from services.archiver.watchlist import WatchListService
 from services.detection.service import DetectionService
+from services.enrichment.service import EnhancedUserEnricherService
+from services.enrichment.task import enrich_task_handler
 from services.ingest.media_policy import MediaPolicy
 from services.ingest.service import IngestService, PageResult
 from services.media.ingestion import MediaIngestionService
 from services.media.retry import MediaRetryService
+from services.media.store import ContentStore
 from services.status.heartbeat import ArchiverHeartbeat
-from telegramvault.bootstrap import Core
+from services.tasks.queue import TaskQueue
+from services.tasks.worker import TaskWorker
+from telegramvault.bootstrap import Core, alert_recipients
 
 log = structlog.get_logger(__name__)
 MEDIA_POLL_SECONDS = 30.0
+TASK_SHUTDOWN_SECONDS = 30.0
 ClientFactory = Callable[[TelegramSettings, str | None], Any]
-
-
-def alert_recipients(core: Core) -> list[int]:
-    bot = core.settings.bot
-    return [*bot.admin_ids, *([bot.alert_chat_id] if bot.alert_chat_id else [])]
 
 
 @dataclass
@@ -61,6 +69,7 @@ class Archiver:
     live: LiveIngestor
     media: MediaRetryService
     heartbeat: ArchiverHeartbeat
+    enricher: EnhancedUserEnricherService
     media_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     background_stop: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -98,12 +107,33 @@ def build_archiver(core: Core, client: Any) -> Archiver:
         core.logger,
         db=core.db,
         gateway=gateway,
-        flood_recorder=DatabaseFloodRecorder(core.db),
+        flood_recorder=FloodWaitProgress(DatabaseFloodRecorder(core.db)),
     )
     media = MediaRetryService(core.config, core.logger, db=core.db, ingestion=ingestion)
     backfill = BackfillService(gateway, ingest, core.db)
     heartbeat = ArchiverHeartbeat(core.db)
-    return Archiver(client, watch, backfill, live, media, heartbeat, media_wanted)
+    enricher = _enricher(core, client)
+    return Archiver(client, watch, backfill, live, media, heartbeat, enricher, media_wanted)
+
+
+def _enricher(core: Core, client: Any) -> EnhancedUserEnricherService:
+    enrichment = core.settings.enrichment
+    profiles = TelethonProfiles(
+        client,
+        core.retry,
+        timeout=enrichment.timeout,
+        max_retries=enrichment.max_retries,
+        access_hashes=VaultAccessHashes(core.db),
+    )
+    return EnhancedUserEnricherService(
+        core.config,
+        core.logger,
+        db=core.db,
+        profiles=profiles,
+        retry=core.retry,
+        store=ContentStore(core.settings.media.dir),
+        recipients=alert_recipients(core),
+    )
 
 
 async def _media_worker(archiver: Archiver, poll_seconds: float) -> None:
@@ -147,8 +177,12 @@ async def run_archiver(
     client_factory: ClientFactory = client_from_settings,
     media_poll_seconds: float = MEDIA_POLL_SECONDS,
     on_ready: Callable[[Archiver], None] | None = None,
+    tasks: TaskQueue | None = None,
 ) -> None:
-    """Run until ``stop`` is set or the session ends; raises ConfigurationError for a dead one."""
+    """Run until ``stop`` is set or the session ends; raises ConfigurationError for a dead one.
+
+    ``tasks`` is the queue the bot fills (shared when both run in this process).
+    """
     settings = core.settings
     session = settings.telegram.session_string
     if not session and settings.core.secret_key:
@@ -156,8 +190,10 @@ async def run_archiver(
             settings.telegram.session_file, settings.core.secret_key
         ).load()
     archiver = build_archiver(core, client_factory(settings.telegram, session))
-    tasks = await _start(core, archiver)
-    tasks.append(asyncio.create_task(_media_worker(archiver, media_poll_seconds), name="media"))
+    running = await _start(core, archiver)
+    running.append(asyncio.create_task(_media_worker(archiver, media_poll_seconds), name="media"))
+    worker = _task_worker(archiver, tasks or TaskQueue(core.db), settings)
+    work = asyncio.create_task(worker.run(archiver.background_stop), name="tasks")
     if on_ready is not None:
         on_ready(archiver)
     session_task = asyncio.create_task(wait_disconnected(archiver.client))
@@ -165,7 +201,34 @@ async def run_archiver(
     try:
         await asyncio.wait({session_task, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await _shutdown(archiver, tasks, session_task, stopped)
+        await _finish_tasks(archiver, work)
+        await _shutdown(archiver, running, session_task, stopped)
+
+
+def _task_worker(archiver: Archiver, queue: TaskQueue, settings: Settings) -> TaskWorker:
+    handlers = archiver_task_handlers(
+        watch=archiver.watch,
+        backfill=archiver.backfill,
+        media=archiver.media,
+        tasks=queue,
+        media_wanted=archiver.media_wanted,
+    )
+    stale_after = timedelta(hours=settings.scheduler.enrichment_hours)
+    handlers["enrich"] = enrich_task_handler(archiver.enricher, stale_after=stale_after)
+    handlers["catch_up"] = catch_up_task_handler(archiver.backfill, archiver.watch)
+    worker = TaskWorker(queue, handlers, worker_id=f"archiver:{socket.gethostname()}:{os.getpid()}")
+    queue.subscribe(lambda _task: worker.wake())
+    return worker
+
+
+async def _finish_tasks(archiver: Archiver, work: asyncio.Task[None]) -> None:
+    """Let the running task end while the session is still connected, within a deadline;
+    one cut short is queued again by the next start (its worker stopped beating)."""
+    archiver.background_stop.set()
+    try:
+        await asyncio.wait_for(work, TASK_SHUTDOWN_SECONDS)
+    except TimeoutError:
+        log.warning("task_cut_short_at_shutdown", deadline=TASK_SHUTDOWN_SECONDS)
 
 
 async def _shutdown(
@@ -175,7 +238,6 @@ async def _shutdown(
     stopped: asyncio.Task[Any],
 ) -> None:
     await archiver.client.disconnect()  # first: no event may arrive after the live path stops
-    archiver.background_stop.set()
     live_task, *others = tasks
     for task in others:
         if task.get_name() != "heartbeat":

@@ -13,8 +13,15 @@ from core.config_settings import Settings
 from core.db import migrate
 from core.db.database import Database, DatabaseFloodRecorder
 from core.enhanced_logging_system import EnhancedLoggingSystem
+from services.archiver.flood_progress import FloodWaitProgress
 
 ALL_ROLES = ("bot", "archiver")
+
+
+def alert_recipients(core: Core) -> list[int]:
+    """Who receives alerts: every admin in private, and the alert chat when one is set."""
+    bot = core.settings.bot
+    return [*bot.admin_ids, *([bot.alert_chat_id] if bot.alert_chat_id else [])]
 
 
 def roles_for(role: str) -> tuple[str, ...]:
@@ -62,7 +69,9 @@ async def build_core(config: ConfigManager, *, apply_migrations: bool = True) ->
     db = open_database(settings)
     if apply_migrations:
         await migrate.upgrade(db.engine, fts_language=settings.search.fts_language)
-    retry = APIRetryWrapper(config, logger, flood_recorder=DatabaseFloodRecorder(db))
+    # Every flood wait is recorded in the vault and shown on the progress of the task that met it.
+    flood_recorder = FloodWaitProgress(DatabaseFloodRecorder(db))
+    retry = APIRetryWrapper(config, logger, flood_recorder=flood_recorder)
     structlog.get_logger(__name__).info(
         "core_ready", dialect=db.dialect, revision=migrate.head_revision()
     )

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.config_manager import ConfigManager
 from core.db import migrate
 from core.errors import ConfigurationError
-from telegramvault.archiver_role import run_archiver
 from telegramvault.bootstrap import build_core, open_database, roles_for
 
 # Keys a schema command needs; the rest of the configuration may still be incomplete.
@@ -106,17 +105,18 @@ def run(args: argparse.Namespace, config: ConfigManager) -> int:
     _require(config, roles)
 
     async def _run() -> None:
+        from telegramvault.roles import run_roles  # aiogram and Telethon load only for `run`
+
         core = await build_core(config)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signal_number, stop.set)
         try:
-            if "archiver" in roles:
-                print(f"TelegramVault archiver running on {core.db.dialect}; Ctrl-C stops it.")
-                await run_archiver(core, stop=stop)
-            else:
-                print("The bot role is not part of this build yet; nothing to run.")
+            print(
+                f"TelegramVault ({', '.join(roles)}) running on {core.db.dialect}; Ctrl-C stops it."
+            )
+            await run_roles(core, roles, stop=stop)
         finally:
             await core.close()
 

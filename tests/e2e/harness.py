@@ -32,6 +32,7 @@ from services.alerts.outbox import AlertOutbox
 from services.archiver.watchlist import WatchListService
 from services.detection.service import DetectionService
 from services.export.service import ExportService
+from services.jobs.control import QueuedJobControl
 from services.search.service import SearchService
 from services.status.service import StatusService
 from services.tasks.queue import TaskQueue
@@ -155,11 +156,13 @@ def find_button(message: SentMessage, label: str) -> str:
 async def bot_env(db: Database, tmp_path: Path, **environ: str) -> AsyncIterator[BotEnv]:
     config = bot_config(tmp_path, **environ)
     logger = EnhancedLoggingSystem(config)
+    await logger.initialize()
     services = bot_services(db, config, logger)
     async with FakeBotApi() as api:
         bot = make_bot(api, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
         try:
-            dispatcher = build_dispatcher(services, config.settings.bot.admin_ids)
+            jobs = QueuedJobControl(db, services.tasks)  # no scheduler here: tests add one
+            dispatcher = build_dispatcher(services, config.settings.bot.admin_ids, jobs=jobs)
             yield BotEnv(api, bot, dispatcher, services, db)
         finally:
             await bot.session.close()
