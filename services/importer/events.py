@@ -100,7 +100,10 @@ class JsonEvents:
 
 
 def _json_problem(error: Exception) -> str:
-    lines = str(error).strip().splitlines()
+    detail = error.args[0] if error.args else ""
+    if isinstance(detail, bytes):  # yajl hands over bytes: str() would print them as one repr
+        detail = detail.decode("utf-8", "replace")
+    lines = str(detail).strip().splitlines()
     first = lines[0].strip() if lines else ""
     if "premature EOF" in first:
         return TRUNCATED

@@ -201,3 +201,11 @@ def test_parsing_is_streamed_with_bounded_batches_and_memory(tmp_path: Path) -> 
     # Loading the file whole takes several times its size; the reader's peak is a constant
     # (one chunk of events and its messages), measured at about 1.7 MB whatever the file size.
     assert peak < PEAK_BOUND < size // 2, f"peak {peak:,} bytes for a {size:,}-byte file"
+
+
+def test_a_binary_file_is_refused_without_quoting_its_bytes() -> None:
+    data = b'{"messages": [' + b"\x89PNG\r\n\x1a\n private-bytes-of-a-photo"
+    with pytest.raises(InvalidInputError, match="invalid JSON") as caught:
+        read_all(data, chunk_size=512)
+    assert "private-bytes" not in str(caught.value)
+    assert "PNG" not in str(caught.value)
