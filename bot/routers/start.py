@@ -8,7 +8,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.commands import help_text
+from bot.context import BotServices
 from bot.presenters.common import CANCEL_CALLBACK
+from core.db.repos.alerts import RECIPIENT_BLOCKED
 
 WELCOME = (
     "<b>TelegramVault</b> keeps your chats searchable and tells you when a rule matches.\n"
@@ -20,7 +22,10 @@ def start_router() -> Router:
     router = Router(name="start")
 
     @router.message(CommandStart())
-    async def start(message: Message) -> None:
+    async def start(message: Message, services: BotServices) -> None:
+        if await services.outbox.recipient_state(message.chat.id) == RECIPIENT_BLOCKED:
+            # An admin who had blocked the bot is back: their alerts flow again.
+            await services.outbox.unblock_recipient(message.chat.id)
         await message.answer(WELCOME)
 
     @router.message(Command("help"))

@@ -66,3 +66,11 @@ async def test_the_command_menu_is_set_and_polling_serves_admins(env: BotEnv) ->
         [reply] = await env.api.wait_for_messages(ADMIN, 1, timeout=10)
     assert "/search" in (reply.plain_text or "")
     assert env.api.messages(STRANGER) == []
+
+
+async def test_an_admin_who_blocked_the_bot_gets_alerts_again_after_start(env: BotEnv) -> None:
+    await env.services.outbox.block_recipient(ADMIN, "Forbidden: bot was blocked by the user")
+    await env.reply("/help")
+    assert await env.services.outbox.recipient_state(ADMIN) == "blocked"
+    await env.reply("/start")
+    assert await env.services.outbox.recipient_state(ADMIN) == "ok"
