@@ -57,11 +57,10 @@ async def _media_and_logs(db: Database, context: JobContext) -> None:
     _write(context.log_file.with_name("vault.log.old"), 999)  # not a rotation: not counted
 
 
+@pytest.mark.parametrize("dialect", ["sqlite"])  # each dialect has its own maintenance
 async def test_maintenance_on_sqlite_merges_vacuums_and_reports_disk_use(
     db: Database, tmp_path: Path
 ) -> None:
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's maintenance")
     context = await job_context(db, tmp_path)
     await _ingest_pages(db, pages=13, per_page=5)
     await _execute(
@@ -89,11 +88,10 @@ async def test_maintenance_on_sqlite_merges_vacuums_and_reports_disk_use(
     assert again["vacuumed"] is False
 
 
+@pytest.mark.parametrize("dialect", [pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def test_maintenance_on_postgresql_vacuums_and_reports_disk_use(
     db: Database, tmp_path: Path
 ) -> None:
-    if db.dialect != "postgresql":
-        pytest.skip("PostgreSQL's maintenance")
     context = await job_context(db, tmp_path)
     await _ingest_pages(db, pages=2, per_page=5)
     await _media_and_logs(db, context)
