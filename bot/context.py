@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # the services are imported by the composition root, not here
-    from services.alerts.outbox import AlertOutbox
-    from services.export.service import ExportService
-
     from core.config_settings import Settings
     from core.db.database import Database
+    from services.alerts.outbox import AlertOutbox
     from services.archiver.watchlist import WatchListService
     from services.detection.service import DetectionService
+    from services.export.service import ExportService
     from services.search.service import SearchService
     from services.status.service import StatusService
     from services.tasks.queue import TaskQueue
