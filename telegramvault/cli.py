@@ -10,6 +10,7 @@ from core.config_manager import ConfigManager
 from core.errors import ConfigurationError, VaultError
 from core.log_setup import configure_logging, get_logger
 from telegramvault import commands
+from telegramvault.demo.data_dir import DEFAULT_DATA_DIR
 from telegramvault.import_command import add_import_parser
 from telegramvault.login_command import add_login_parser
 from telegramvault.rules_command import add_rules_parser
@@ -58,6 +59,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_login_parser(sub)
     add_search_parser(sub)
     add_rules_parser(sub)
+
+    demo = sub.add_parser(
+        "demo",
+        help="run the offline demo: the real product against simulated Telegram, no account",
+    )
+    demo.add_argument(
+        "--data-dir",
+        default=str(DEFAULT_DATA_DIR),
+        help="the demo's own directory, rebuilt on every run (default: %(default)s)",
+    )
+    demo.set_defaults(handler=commands.demo, env_file=None)
 
     version = sub.add_parser("version", help="print the version")
     version.set_defaults(handler=commands.version, env_file=None)

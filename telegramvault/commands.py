@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import signal
 import sys
 from collections.abc import Awaitable, Callable
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -130,4 +132,18 @@ def version(_args: argparse.Namespace, _config: ConfigManager) -> int:
     except PackageNotFoundError:
         print("telegramvault (not installed)", file=sys.stderr)
         return 1
+    return EX_OK
+
+
+def demo(args: argparse.Namespace, _config: ConfigManager) -> int:
+    """The offline demo: the real product against the local Telegram simulators. It reads no
+    configuration; its vault lives in its own directory."""
+    from telegramvault.demo.simulators import require_simulators
+
+    require_simulators()
+    from telegramvault.demo.runner import run_demo  # aiogram, Telethon and the simulators
+
+    if isinstance(sys.stdout, io.TextIOWrapper):  # a terminal that cannot show every script
+        sys.stdout.reconfigure(errors="replace")
+    asyncio.run(run_demo(Path(args.data_dir), sys.stdout, argv0=sys.argv[0]))
     return EX_OK
