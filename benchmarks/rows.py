@@ -20,6 +20,7 @@ from benchmarks.figures import Figure
 from benchmarks.generation import corpus_generation
 from benchmarks.import_rows import export_import
 from benchmarks.live import live_path
+from benchmarks.runtime_rows import idle_rss, live_alert_latency
 from benchmarks.search_rows import search_latency
 from benchmarks.storage import bulk_import, reimport
 
@@ -40,5 +41,7 @@ DIALECT_ROWS: list[DialectRow] = [
     bot_search,
     detection_backtest,
     export_import,
+    idle_rss,
+    live_alert_latency,
     live_path,
 ]
