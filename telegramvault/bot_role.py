@@ -17,12 +17,14 @@ from aiogram import Bot
 from bot.alerts.sender import AlertSender
 from bot.app import build_dispatcher, create_bot, run_bot
 from bot.context import BotServices
+from bot.polling_liveness import watch_polling
 from bot.progress import TaskProgressRelay
 from services.alerts.outbox import AlertOutbox
 from services.archiver.watchlist import WatchListService
 from services.detection.service import DetectionService
 from services.export.service import ExportService
 from services.jobs.control import JobControl, QueuedJobControl
+from services.observability.liveness import BotLiveness
 from services.search.service import SearchService
 from services.status.service import StatusService
 from services.tasks.queue import TaskQueue
@@ -61,12 +63,16 @@ async def run_bot_role(
     bot_factory: Callable[[str, str], Bot] = create_bot,
     started_at: datetime | None = None,
     on_ready: Callable[[BotServices], None] | None = None,
+    liveness: BotLiveness | None = None,
 ) -> None:
-    """Poll Telegram and deliver alerts until ``stop`` is set."""
+    """Poll Telegram and deliver alerts until ``stop`` is set; every answered poll beats
+    ``liveness`` (the health check's signal that polling is alive)."""
     settings = core.settings
     queue = tasks or TaskQueue(core.db)
     services = build_bot_services(core, tasks=queue, started_at=started_at or datetime.now(UTC))
     bot = bot_factory(settings.bot.token or "", settings.bot.api_server)
+    if liveness is not None:
+        watch_polling(bot, liveness)
     try:
         control = jobs or QueuedJobControl(core.db, queue)
         dispatcher = build_dispatcher(services, settings.bot.admin_ids, jobs=control)

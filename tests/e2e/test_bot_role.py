@@ -30,6 +30,7 @@ async def _core(db: Database, tmp_path: Path, api_server: str) -> Core:
             "BOT_ADMIN_IDS": f"{ADMIN},{OTHER_ADMIN}",
             "BOT_API_SERVER": api_server,
             "MEDIA_DIR": str(tmp_path / "media"),
+            "HTTP_PORT": "0",
         },
     )
     config.load()

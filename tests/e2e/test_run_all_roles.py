@@ -41,6 +41,7 @@ async def _core(db: Database, tmp_path: Path, api_server: str) -> Core:
             "BOT_ADMIN_IDS": str(ADMIN),
             "BOT_API_SERVER": api_server,
             "MEDIA_DIR": str(tmp_path / "media"),
+            "HTTP_PORT": "0",
             "ARCHIVE_LIVE_FLUSH_MS": "20",
         },
     )
