@@ -33,6 +33,7 @@ class TelegramSettings:
 
     api_id: int | None
     api_hash: str | None = field(repr=False)
+    account: str
     session_file: Path
     session_string: str | None = field(repr=False)
     phone: str | None = field(repr=False)

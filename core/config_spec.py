@@ -17,6 +17,8 @@ BOT: frozenset[str] = frozenset({"bot"})
 # Defaults that live inside DATA_DIR name it with this token; the manager substitutes it.
 DATA_DIR_TOKEN = "<DATA_DIR>"
 EXAMPLE_DATA_DIR = "./data"
+# The account an archiver runs when TELEGRAM_ACCOUNT is not set: the one of a single-account vault.
+DEFAULT_ACCOUNT = "main"
 
 MEDIA_TYPES = ("photo", "video", "document", "audio", "voice", "video_note", "sticker", "animation")
 FTS_LANGUAGES = (
@@ -147,6 +149,10 @@ GROUPS: tuple[GroupSpec, ...] = (
         KeySpec("TELEGRAM_API_HASH", "str", "", "Application hash from my.telegram.org.",
                 secret=True, required_for=ARCHIVER, pattern="[0-9a-fA-F]{32}",
                 hint="32 hexadecimal characters", example="0123456789abcdef0123456789abcdef"),
+        KeySpec("TELEGRAM_ACCOUNT", "str", DEFAULT_ACCOUNT,
+                "Label of the Telegram account this archiver process runs; an account other "
+                "than main keeps its session in DATA_DIR/sessions/LABEL.session by default.",
+                pattern="[a-z0-9_-]{1,32}", hint="1 to 32 of: a-z, 0-9, _ and -"),
         KeySpec("TELEGRAM_SESSION_FILE", "path", f"{DATA_DIR_TOKEN}/telegramvault.session",
                 "Telethon session file of the archiving account."),
         KeySpec("TELEGRAM_SESSION_STRING", "str", "",

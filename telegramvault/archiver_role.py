@@ -1,6 +1,8 @@
 """The archiver role: the Telegram user session that fills the vault, wired from the core.
 
-Start-up: connect the saved session (a dead one stops with one clear message), watch every
+Start-up: connect the saved session of the account TELEGRAM_ACCOUNT names (a dead one stops with
+one clear message), register the account (several archivers, one account each, can share a
+PostgreSQL vault: each keeps to its account's chats, tasks and media), watch every
 dialog when ARCHIVE_ALL_DIALOGS is on, attach live events *before* catching up so no message
 falls between the two, then fill each watched chat's gap. Media are downloaded by a worker that
 wakes when new media are queued and at least every MEDIA_POLL_SECONDS for due retries.
@@ -23,12 +25,13 @@ import structlog
 from core.config_settings import Settings, TelegramSettings
 from core.db.database import DatabaseFloodRecorder
 from core.domain.archive import MEDIA_KINDS, ArchivePage
+from core.domain.messages import UserInfo
 from services.archiver.backfill import BackfillService
 from services.archiver.catch_up import catch_up_all
 from services.archiver.catch_up_task import catch_up_task_handler
 from services.archiver.flood_progress import FloodWaitProgress
 from services.archiver.live import LiveIngestor
-from services.archiver.session_store import EncryptedSessionStore
+from services.archiver.session_store import EncryptedSessionStore, account_session_file
 from services.archiver.task_handlers import archiver_task_handlers
 from services.archiver.telethon_adapter import (
     LiveEvents,
@@ -39,7 +42,7 @@ from services.archiver.telethon_adapter import (
 )
 from services.archiver.telethon_adapter.profiles import TelethonProfiles
 from services.archiver.vault_peers import VaultAccessHashes
-from services.archiver.watchlist import WatchListService
+from services.archiver.watchlist import WatchListService, register_account
 from services.detection.service import DetectionService
 from services.enrichment.service import EnhancedUserEnricherService
 from services.enrichment.task import enrich_task_handler
@@ -72,10 +75,15 @@ class Archiver:
     enricher: EnhancedUserEnricherService
     media_wanted: asyncio.Event = field(default_factory=asyncio.Event)
     background_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    account_id: int | None = None
+    worker_id: str = "archiver"
 
 
-def build_archiver(core: Core, client: Any) -> Archiver:
+def build_archiver(core: Core, client: Any, *, account_id: int | None = None) -> Archiver:
+    """The archiver's services over ``client``, for the account ``account_id`` (None: one
+    archiver does everything, as before accounts)."""
     settings = core.settings
+    worker_id = archiver_worker_id(settings.telegram.account)
     gateway = TelethonGateway(client, core.retry, access_hashes=VaultAccessHashes(core.db))
     detection = DetectionService(
         core.config, core.logger, db=core.db, recipients=alert_recipients(core)
@@ -88,6 +96,7 @@ def build_archiver(core: Core, client: Any) -> Archiver:
         gateway,
         all_dialogs=settings.archive.all_dialogs,
         excluded=frozenset(settings.archive.exclude_chats),
+        account_id=account_id,
     )
     media_wanted = asyncio.Event()
 
@@ -109,11 +118,22 @@ def build_archiver(core: Core, client: Any) -> Archiver:
         gateway=gateway,
         flood_recorder=FloodWaitProgress(DatabaseFloodRecorder(core.db)),
     )
-    media = MediaRetryService(core.config, core.logger, db=core.db, ingestion=ingestion)
+    media = MediaRetryService(
+        core.config, core.logger, db=core.db, ingestion=ingestion,
+        worker_id=worker_id, account_id=account_id,
+    )  # fmt: skip
     backfill = BackfillService(gateway, ingest, core.db)
     heartbeat = ArchiverHeartbeat(core.db)
     enricher = _enricher(core, client)
-    return Archiver(client, watch, backfill, live, media, heartbeat, enricher, media_wanted)
+    return Archiver(
+        client, watch, backfill, live, media, heartbeat, enricher, media_wanted,
+        account_id=account_id, worker_id=worker_id,
+    )  # fmt: skip
+
+
+def archiver_worker_id(account: str) -> str:
+    """Who claimed a task or a download (64 characters at most): account, host and process."""
+    return f"archiver:{account}:{socket.gethostname()[:14]}:{os.getpid()}"
 
 
 def _enricher(core: Core, client: Any) -> EnhancedUserEnricherService:
@@ -147,9 +167,16 @@ async def _media_worker(archiver: Archiver, poll_seconds: float) -> None:
                 await archiver.media_wanted.wait()
 
 
-async def _start(core: Core, archiver: Archiver) -> list[asyncio.Task[Any]]:
-    me = await connect_account(archiver.client, core.retry)
-    log.info("archiver_connected", account_id=me.id)
+async def _connect(core: Core, client: Any) -> tuple[UserInfo, int]:
+    """Log the session in and register its account; returns the user and the account id."""
+    me = await connect_account(client, core.retry)
+    label = core.settings.telegram.account
+    account_id = await register_account(core.db, label, me.id)
+    log.info("archiver_connected", account=label, account_id=account_id, telegram_user_id=me.id)
+    return me, account_id
+
+
+async def _start(core: Core, archiver: Archiver, me: UserInfo) -> list[asyncio.Task[Any]]:
     archiver.heartbeat.account = f"@{me.username}" if me.username else f"id {me.id}"
     await archiver.heartbeat.connected()
     if core.settings.archive.all_dialogs:
@@ -184,13 +211,10 @@ async def run_archiver(
     ``tasks`` is the queue the bot fills (shared when both run in this process).
     """
     settings = core.settings
-    session = settings.telegram.session_string
-    if not session and settings.core.secret_key:
-        session = EncryptedSessionStore(
-            settings.telegram.session_file, settings.core.secret_key
-        ).load()
-    archiver = build_archiver(core, client_factory(settings.telegram, session))
-    running = await _start(core, archiver)
+    client = client_factory(settings.telegram, _saved_session(core))
+    me, account_id = await _connect(core, client)
+    archiver = build_archiver(core, client, account_id=account_id)
+    running = await _start(core, archiver, me)
     running.append(asyncio.create_task(_media_worker(archiver, media_poll_seconds), name="media"))
     worker = _task_worker(archiver, tasks or TaskQueue(core.db), settings)
     work = asyncio.create_task(worker.run(archiver.background_stop), name="tasks")
@@ -205,6 +229,17 @@ async def run_archiver(
         await _shutdown(archiver, running, session_task, stopped)
 
 
+def _saved_session(core: Core) -> str | None:
+    """TELEGRAM_SESSION_STRING, else the session ``telegramvault login`` saved for the account."""
+    settings = core.settings
+    session = settings.telegram.session_string
+    if not session and settings.core.secret_key:
+        session = EncryptedSessionStore(
+            account_session_file(core.config), settings.core.secret_key
+        ).load()
+    return session
+
+
 def _task_worker(archiver: Archiver, queue: TaskQueue, settings: Settings) -> TaskWorker:
     handlers = archiver_task_handlers(
         watch=archiver.watch,
@@ -216,7 +251,9 @@ def _task_worker(archiver: Archiver, queue: TaskQueue, settings: Settings) -> Ta
     stale_after = timedelta(hours=settings.scheduler.enrichment_hours)
     handlers["enrich"] = enrich_task_handler(archiver.enricher, stale_after=stale_after)
     handlers["catch_up"] = catch_up_task_handler(archiver.backfill, archiver.watch)
-    worker = TaskWorker(queue, handlers, worker_id=f"archiver:{socket.gethostname()}:{os.getpid()}")
+    worker = TaskWorker(
+        queue, handlers, worker_id=archiver.worker_id, account_id=archiver.account_id
+    )
     queue.subscribe(lambda _task: worker.wake())
     return worker
 

@@ -1,7 +1,9 @@
 """``telegramvault login``: log the archiving Telegram account in and store its session encrypted.
 
-Registered by ``add_login_parser``. Needs TELEGRAM_API_ID/TELEGRAM_API_HASH and SECRET_KEY (the
-session is stored encrypted at TELEGRAM_SESSION_FILE, owner-only). TELEGRAM_PHONE and
+Registered by ``add_login_parser``. Needs TELEGRAM_API_ID/TELEGRAM_API_HASH and SECRET_KEY. It
+logs in the account TELEGRAM_ACCOUNT names (``main`` by default) and stores its session
+encrypted, owner-only, where that account's archiver looks for it (TELEGRAM_SESSION_FILE, or a
+file per account in DATA_DIR: see ``account_session_file``). TELEGRAM_PHONE and
 TELEGRAM_PASSWORD are used when set, else asked for; ``--qr`` logs in by scanning a QR code in a
 Telegram app instead. Nothing secret is printed: not the session, not the code or password.
 """
@@ -18,8 +20,9 @@ from typing import Any
 
 from core.api_retry_wrapper import APIRetryWrapper
 from core.config_manager import ConfigManager
+from core.config_spec import DEFAULT_ACCOUNT
 from core.errors import ConfigurationError, InvalidInputError
-from services.archiver.session_store import EncryptedSessionStore
+from services.archiver.session_store import EncryptedSessionStore, account_session_file
 from services.archiver.telethon_adapter.login import ClientFactory, LoginPrompts, log_in
 
 EX_OK = 0
@@ -66,12 +69,13 @@ async def login(
     if settings.telegram.session_string:
         prompts.say(STRING_SESSION_NOTE)
         return EX_OK
-    store = EncryptedSessionStore(settings.telegram.session_file, settings.core.secret_key or "")
+    store = EncryptedSessionStore(account_session_file(config), settings.core.secret_key or "")
     logged = await log_in(
         settings.telegram, prompts, APIRetryWrapper(config), qr=qr,
         session_string=store.load(), client_factory=client_factory,
     )  # fmt: skip
     who = _display(logged.user.first_name, logged.user.last_name, logged.user.username)
+    who += _account_note(settings.telegram.account)
     if logged.already:
         prompts.say(f"Already logged in as {who}; the session in {store.path} is unchanged.")
         return EX_OK
@@ -90,6 +94,11 @@ def _require_login_keys(config: ConfigManager) -> None:
     if problems:
         report = "\n".join(["Configuration cannot log in:", *(f"  - {p}" for p in problems)])
         raise ConfigurationError(report, problems)
+
+
+def _account_note(account: str) -> str:
+    """Names the account label only when it is not the default one (a multi-account vault)."""
+    return "" if account == DEFAULT_ACCOUNT else f" for the account '{account}'"
 
 
 def _display(first: str | None, last: str | None, username: str | None) -> str:

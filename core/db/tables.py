@@ -319,6 +319,8 @@ tasks = Table(
     Column("dedup_key", String(128), unique=True),
     Column("state", String(16), nullable=False, server_default="queued"),
     Column("priority", Integer, nullable=False, server_default="0"),
+    # The account whose archiver runs it (a task about a chat goes to the chat's); NULL: any.
+    Column("account_id", Integer, ForeignKey("accounts.id", ondelete="SET NULL")),
     Column("progress", JSONDoc()),
     Column("result", JSONDoc()),
     Column("error", Text),

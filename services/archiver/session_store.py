@@ -3,6 +3,9 @@
 A session is a full login to the account, so it is never written in the clear. The file holds
 a random salt and a Fernet token (AES-128-CBC + HMAC-SHA256) over Telethon's string session; the
 key comes from SECRET_KEY through PBKDF2-HMAC-SHA256. A wrong SECRET_KEY cannot decrypt it.
+
+Each account (TELEGRAM_ACCOUNT) has a file of its own, so several archivers can share DATA_DIR;
+``telegramvault login`` and the archiver find it with ``account_session_file``.
 """
 
 from __future__ import annotations
@@ -17,11 +20,28 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
+from core.config_manager import ConfigManager
+from core.config_spec import DEFAULT_ACCOUNT
 from core.errors import ConfigurationError
 
 FORMAT_VERSION = 1
 KDF_ITERATIONS = 390_000
 OWNER_ONLY = 0o600
+
+
+def account_session_file(config: ConfigManager) -> Path:
+    """Where the session of the configured account lives.
+
+    TELEGRAM_SESSION_FILE when it is set. Otherwise the default account keeps the file it
+    always had (``<DATA_DIR>/telegramvault.session``: a single-account vault logs in once) and
+    any other account has ``<DATA_DIR>/sessions/<account>.session``.
+    """
+    settings = config.settings
+    account = settings.telegram.account
+    if account == DEFAULT_ACCOUNT:
+        return settings.telegram.session_file
+    own = settings.core.data_dir / "sessions" / f"{account}.session"
+    return config.get_path("TELEGRAM_SESSION_FILE", own)
 
 
 def _fernet(secret_key: str, salt: bytes) -> Fernet:

@@ -4,7 +4,8 @@ The TaskWorker in the process that holds the Telegram session runs them. Each ch
 arguments (a row may come from an older bot, or be typed into the database by hand), calls the
 service, reports progress as the work goes, and returns the one line the admin is told.
 A newly watched chat's history is queued as a backfill task of its own that reuses the watch
-task's progress message, so the admin follows the whole story in one message.
+task's progress message, so the admin follows the whole story in one message; with several
+accounts, only the archiver of the account that watches the chat claims it.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ class ArchiverTasks:
         )
 
     async def _queue_backfill(self, task: Task, chat: ChatInfo) -> tuple[Task, bool]:
+        """The backfill goes to the account that owns the chat now: this archiver's, unless
+        another account already watched it (the queue routes a task by its ``chat_id``)."""
         return await self._tasks.enqueue(
             BACKFILL,
             {"chat_id": chat.id, "title": chat.title},

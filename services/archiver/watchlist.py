@@ -1,4 +1,10 @@
-"""WatchListService: which chats are archived, by @username, t.me link or id (or all dialogs)."""
+"""WatchListService: which chats are archived, by @username, t.me link or id (or all dialogs).
+
+With several Telegram accounts (one archiver process each), every archiver builds the service
+for its account: a chat it watches becomes its account's, and its live path, catch-up and
+backfills keep to the chats of its account plus those watched before accounts existed (no
+account: anybody's). The bot's service has no account and sees every chat.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,22 @@ from core.ports.telegram import TelegramGateway
 from services.archiver.dialogs import DialogSource
 
 WATCHED_CACHE_SECONDS = 15.0  # how stale the live path's view of the watch list may get
+
+
+@dataclass(frozen=True, slots=True)
+class _WatchView:
+    """The live path's cached view: chats this account archives, and chats of other accounts."""
+
+    mine: set[int]
+    others: set[int]
+
+
+async def register_account(db: Database, label: str, telegram_user_id: int | None) -> int:
+    """The id of the account an archiver runs as (created the first time its label is seen)."""
+    async with db.unit_of_work() as uow:
+        account_id = await uow.watch.register_account(label, telegram_user_id)
+        await uow.commit()
+    return account_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +82,8 @@ class WatchListService:
     """Adds and removes watched chats; the live path asks ``is_watched`` for every event.
 
     ``dialogs`` lists the account's dialogs and joins invite links; by default the gateway
-    when it can (the Telethon adapter's does).
+    when it can (the Telethon adapter's does). ``account_id`` is the archiver's account (see
+    the module's docstring); None for a single-account archiver and for the bot.
     """
 
     def __init__(
@@ -73,8 +96,10 @@ class WatchListService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         dialogs: DialogSource | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        account_id: int | None = None,
     ) -> None:
         self._db = db
+        self.account_id = account_id
         self._gateway = gateway
         if dialogs is None and isinstance(gateway, DialogSource):
             dialogs = gateway
@@ -82,7 +107,7 @@ class WatchListService:
         self._all_dialogs = all_dialogs
         self._excluded = excluded
         self._clock = clock
-        self._watched: set[int] | None = None
+        self._watched: _WatchView | None = None
         self._monotonic = monotonic
         self._loaded_at = 0.0
 
@@ -118,7 +143,7 @@ class WatchListService:
         wanted = [chat for chat in found if chat.id not in skip]
         at = self._clock()  # Telegram is asked first: no write transaction waits on it
         async with self._db.unit_of_work() as uow:
-            already = await uow.watch.enabled_ids()
+            already = await uow.watch.enabled_ids()  # another account's chat stays its own
             fresh = [chat for chat in wanted if chat.id not in already]
             if wanted:
                 await uow.chats.upsert(wanted, at)
@@ -129,9 +154,10 @@ class WatchListService:
         return AllDialogsResult(fresh, len(wanted) - len(fresh), len(found) - len(wanted))
 
     async def backfill_states(self) -> list[WatchedBackfill]:
-        """Every watched (not excluded) chat with its backfill cursor's state, by chat id."""
+        """Every watched (not excluded) chat of this account with its backfill cursor's state,
+        by chat id."""
         async with self._db.reader() as uow:
-            ids = await uow.watch.enabled_ids()
+            ids = await uow.watch.enabled_ids(account_id=self.account_id)
             cursors = {row["chat_id"]: row for row in await uow.backfill.all()}
         states = []
         for chat_id in sorted(ids - self._excluded):
@@ -157,11 +183,10 @@ class WatchListService:
             await uow.commit()
         self._watched = None
 
-    @staticmethod
     async def _watch_in(
-        uow: UnitOfWork, chat_id: int, at: datetime, *, added_by: int | None, backfill: bool
+        self, uow: UnitOfWork, chat_id: int, at: datetime, *, added_by: int | None, backfill: bool
     ) -> None:
-        await uow.watch.watch(chat_id, at, added_by=added_by)
+        await uow.watch.watch(chat_id, at, added_by=added_by, account_id=self.account_id)
         if backfill and await uow.backfill.get(chat_id) is None:
             await uow.backfill.start(chat_id, at)
 
@@ -200,17 +225,30 @@ class WatchListService:
         return WatchPage(chats, total, offset)
 
     async def is_watched(self, chat_id: int) -> bool:
+        """Whether the live path keeps this chat's events: a chat on this account's watch list
+        (or on nobody's in particular); with ARCHIVE_ALL_DIALOGS, any chat that is not another
+        account's."""
         if chat_id in self._excluded:
             return False
-        if self._all_dialogs:
+        if self._all_dialogs and self.account_id is None:
             return True
+        view = await self._view()
+        return chat_id not in view.others if self._all_dialogs else chat_id in view.mine
+
+    async def _view(self) -> _WatchView:
         now = self._monotonic()
         if self._watched is None or now - self._loaded_at > WATCHED_CACHE_SECONDS:
             # Re-read now and then: the bot may run in another process and change the list.
             async with self._db.reader() as uow:
-                self._watched = await uow.watch.enabled_ids()
+                mine = await uow.watch.enabled_ids(account_id=self.account_id)
+                others = (
+                    await uow.watch.owned_by_others(self.account_id)
+                    if self.account_id is not None
+                    else set()
+                )
+            self._watched = _WatchView(mine, others)
             self._loaded_at = now
-        return chat_id in self._watched
+        return self._watched
 
     def invalidate(self) -> None:
         """Forget the cached list (another process changed it)."""

@@ -40,12 +40,24 @@ async def enqueue(context: JobContext, kind: str, args: Mapping[str, Any]) -> Jo
     return JobOutcome(summary, {"task_id": task.id, "queued": created})
 
 
+async def enqueue_for_each_account(context: JobContext, kind: str) -> JobOutcome:
+    """Queue ``kind`` once per account: each archiver catches up and downloads for its own
+    chats only, so one task for all would leave the other accounts' chats out."""
+    queued = await context.tasks.enqueue_per_account(kind, {}, dedup_key=dedup_key(kind))
+    summary = "; ".join(
+        f"task #{task.id} queued" if created else f"task #{task.id} still {task.state}"
+        for task, created in queued
+    )
+    fresh = any(created for _, created in queued)
+    return JobOutcome(summary, {"queued": fresh, "task_ids": [task.id for task, _ in queued]})
+
+
 async def catch_up(context: JobContext) -> JobOutcome:
-    return await enqueue(context, CATCH_UP_TASK, {})
+    return await enqueue_for_each_account(context, CATCH_UP_TASK)
 
 
 async def retry_media(context: JobContext) -> JobOutcome:
-    return await enqueue(context, RETRY_MEDIA_TASK, {})
+    return await enqueue_for_each_account(context, RETRY_MEDIA_TASK)
 
 
 async def enrich(context: JobContext) -> JobOutcome:

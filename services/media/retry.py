@@ -34,8 +34,11 @@ class MediaRetryService:
         db: Database,
         ingestion: MediaIngestionService,
         worker_id: str = "archiver",
+        account_id: int | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """``account_id``: the archiver's account; it downloads only media it can see (those
+        of chats another account watches are left to that account's archiver)."""
         self.config = config
         self.logger = logger
         self.max_retries = config.get_int("MEDIA_RETRY_MAX_ATTEMPTS")
@@ -45,13 +48,16 @@ class MediaRetryService:
         self._db = db
         self._ingestion = ingestion
         self._worker = worker_id
+        self._account_id = account_id
         self._clock = clock
 
     async def process_failed_downloads(self, limit: int = 100) -> MediaSweepReport:
         """One sweep: release abandoned downloads, then process every due row (up to ``limit``)."""
         report = MediaSweepReport(released_stale=await self._release_stale())
         async with self._db.unit_of_work() as uow:
-            rows = await uow.media.claim_due(self._clock(), limit, self._worker)
+            rows = await uow.media.claim_due(
+                self._clock(), limit, self._worker, account_id=self._account_id
+            )
             await uow.commit()
         gate = asyncio.Semaphore(self.concurrency)
 

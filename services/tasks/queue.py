@@ -1,8 +1,11 @@
 """TaskQueue: enqueue from the bot, claim and report from the worker, all through the database.
 
-The bot process only enqueues and reads; the archiver (the process with the Telegram session)
-claims. A task with a dedup key is not queued twice while one is still queued or running, so an
-impatient admin pressing /retry_media three times starts one sweep.
+The bot process only enqueues and reads; the archivers (the processes with a Telegram session,
+one account each) claim. A task with a dedup key is not queued twice while one is still queued
+or running, so an impatient admin pressing /retry_media three times starts one sweep.
+
+A task may be meant for one account: a task about a chat (its args name a ``chat_id``) goes to
+the account that watches the chat, since only that account can see it; the others are anyone's.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from core.db.database import Database
 from core.db.repos.tasks import CANCELLED, DONE, FAILED, QUEUED, RUNNING
+from core.db.uow import UnitOfWork
 from core.errors import InvalidInputError, NotFoundError
 
 __all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "Task", "TaskQueue"]
@@ -35,6 +39,7 @@ class Task:
     reply_message_id: int | None
     created_at: datetime
     finished_at: datetime | None
+    account_id: int | None = None  # the account whose archiver runs it; None: any
 
     @property
     def finished(self) -> bool:
@@ -56,6 +61,7 @@ class Task:
             reply_message_id=row["reply_message_id"],
             created_at=row["created_at"],
             finished_at=row["finished_at"],
+            account_id=row["account_id"],
         )
 
 
@@ -82,13 +88,19 @@ class TaskQueue:
         reply_chat_id: int | None = None,
         reply_message_id: int | None = None,
         priority: int = 0,
+        account_id: int | None = None,
     ) -> tuple[Task, bool]:
-        """Queue a task; returns it and whether it is new (False: the same work is under way)."""
+        """Queue a task; returns it and whether it is new (False: the same work is under way).
+
+        ``account_id`` reserves it for that account's archiver; without one, a task whose args
+        name a ``chat_id`` goes to the account that watches that chat, any other to anyone.
+        """
         if not kind:
             raise InvalidInputError("a task needs a kind")
+        arguments = dict(args or {})
         values = {
             "kind": kind,
-            "args": dict(args or {}),
+            "args": arguments,
             "dedup_key": dedup_key,
             "state": QUEUED,
             "priority": priority,
@@ -98,6 +110,9 @@ class TaskQueue:
             "created_at": self._clock(),
         }
         async with self._db.unit_of_work() as uow:
+            if account_id is None:
+                account_id = await _chat_account(uow, arguments)
+            values["account_id"] = account_id
             row, created = await uow.tasks.add(values)
             await uow.commit()
         task = Task.from_row(row)
@@ -121,11 +136,45 @@ class TaskQueue:
             raise NotFoundError(f"no task #{task_id}")
         return Task.from_row(row)
 
-    async def claim(self, kinds: tuple[str, ...], worker: str, limit: int = 1) -> list[Task]:
+    async def enqueue_per_account(
+        self, kind: str, args: Mapping[str, Any] | None = None, *, dedup_key: str
+    ) -> list[tuple[Task, bool]]:
+        """Queue ``kind`` once for every registered account (work each archiver does for its
+        own chats, such as a catch-up), each deduplicated on its own; one task for any
+        account while none is registered yet."""
+        async with self._db.reader() as uow:
+            accounts = await uow.watch.account_ids()
+        if not accounts:
+            return [await self.enqueue(kind, args, dedup_key=dedup_key)]
+        return [
+            await self.enqueue(
+                kind, args, dedup_key=f"{dedup_key}:account:{account}", account_id=account
+            )
+            for account in accounts
+        ]
+
+    async def claim(
+        self,
+        kinds: tuple[str, ...],
+        worker: str,
+        limit: int = 1,
+        *,
+        account_id: int | None = None,
+    ) -> list[Task]:
+        """Take queued tasks for ``account_id`` or for any account (without an account: only
+        the latter)."""
         async with self._db.unit_of_work() as uow:
-            rows = await uow.tasks.claim(kinds, self._clock(), limit, worker)
+            rows = await uow.tasks.claim(kinds, self._clock(), limit, worker, account_id=account_id)
             await uow.commit()
         return [Task.from_row(row) for row in rows]
+
+    async def beat(self, task_id: int, worker: str) -> bool:
+        """Record that ``worker`` still runs the task (so nobody requeues it as abandoned);
+        False when the task is no longer the worker's."""
+        async with self._db.unit_of_work() as uow:
+            held = await uow.tasks.beat(task_id, worker, self._clock())
+            await uow.commit()
+        return held
 
     async def report_progress(self, task_id: int, progress: Mapping[str, Any]) -> None:
         """Store progress (and beat: the task is alive)."""
@@ -172,6 +221,14 @@ class TaskQueue:
                 await uow.detections.enqueue_alerts([_result_alert(row, text, now)])
             await uow.commit()
         return ended
+
+
+async def _chat_account(uow: UnitOfWork, args: Mapping[str, Any]) -> int | None:
+    """The account that watches the chat a task is about; None for a task about no chat."""
+    chat_id = args.get("chat_id")
+    if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+        return None
+    return await uow.watch.account_of(chat_id)
 
 
 def _result_alert(row: Mapping[str, Any], text: str, now: datetime) -> dict[str, Any]:

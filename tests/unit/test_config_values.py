@@ -27,6 +27,7 @@ EXPECTED_DEFAULTS: dict[str, object] = {
     "DATABASE_ECHO": False,
     "TELEGRAM_API_ID": None,
     "TELEGRAM_API_HASH": None,
+    "TELEGRAM_ACCOUNT": "main",
     "TELEGRAM_SESSION_FILE": Path("data/telegramvault.session"),
     "TELEGRAM_SESSION_STRING": None,
     "TELEGRAM_PHONE": None,

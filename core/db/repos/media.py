@@ -6,17 +6,31 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db.queue import claim, due
-from core.db.tables import media, media_blobs, messages
+from core.db.tables import media, media_blobs, messages, watched_chats
 from core.db.upsert import insert_ignore
 from core.domain.archive import MediaRef
 
 PENDING, DOWNLOADING, RETRY = "pending", "downloading", "retry"
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 WAITING_STATES = (PENDING, RETRY)
+
+
+def _owned_by_another(account_id: int) -> ColumnElement[bool]:
+    """The media row's chat belongs to another account (its archiver alone can see the file).
+
+    A correlated subquery rather than a join: the claim's FOR UPDATE then locks media rows
+    only, and no outer join meets it.
+    """
+    return exists().where(
+        messages.c.id == media.c.message_pk,
+        watched_chats.c.chat_id == messages.c.chat_id,
+        watched_chats.c.account_id.is_not(None),
+        watched_chats.c.account_id != account_id,
+    )
 
 
 class MediaRepo:
@@ -51,12 +65,21 @@ class MediaRepo:
         stmt = insert_ignore(self._dialect, media, ("message_pk",)).returning(media.c.id)
         return len((await self._conn.execute(stmt, rows)).all())
 
-    async def claim_due(self, now: datetime, limit: int, worker: str) -> list[dict[str, Any]]:
-        """Take waiting rows whose time has come, with their chat and message ids."""
+    async def claim_due(
+        self, now: datetime, limit: int, worker: str, *, account_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Take waiting rows whose time has come, with their chat and message ids.
+
+        With ``account_id``, only media the account can download: those of chats it watches,
+        of chats watched by no account in particular, or of chats nobody watches.
+        """
+        ready = due(media, now, WAITING_STATES)
+        if account_id is not None:
+            ready.append(~_owned_by_another(account_id))
         rows = await claim(
             self._conn,
             media,
-            ready=due(media, now, WAITING_STATES),
+            ready=ready,
             order_by=[media.c.next_attempt_at, media.c.id],
             limit=limit,
             claimed_by=worker,

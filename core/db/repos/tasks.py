@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db.queue import claim
+from core.db.repos.watch import belongs_to
 from core.db.tables import tasks
 from core.db.upsert import insert_ignore
 
@@ -45,12 +46,24 @@ class TaskRepo:
         return dict(row._mapping) if row else None
 
     async def claim(
-        self, kinds: Sequence[str], now: datetime, limit: int, worker: str
+        self,
+        kinds: Sequence[str],
+        now: datetime,
+        limit: int,
+        worker: str,
+        *,
+        account_id: int | None = None,
     ) -> list[dict[str, Any]]:
+        """Take queued tasks of ``kinds`` meant for ``account_id`` or for any account (a worker
+        without an account takes only the latter)."""
         return await claim(
             self._conn,
             tasks,
-            ready=[tasks.c.state == QUEUED, tasks.c.kind.in_(kinds)],
+            ready=[
+                tasks.c.state == QUEUED,
+                tasks.c.kind.in_(kinds),
+                belongs_to(tasks.c.account_id, account_id),
+            ],
             order_by=[tasks.c.priority.desc(), tasks.c.id],
             limit=limit,
             claimed_by=worker,
@@ -72,6 +85,15 @@ class TaskRepo:
             update(tasks)
             .where(tasks.c.id == task_id, tasks.c.state == RUNNING, tasks.c.claimed_by == worker)
             .values(dedup_key=None, **values)
+        )
+        return bool((await self._conn.execute(stmt)).rowcount)
+
+    async def beat(self, task_id: int, worker: str, now: datetime) -> bool:
+        """The worker still runs the task; False when it is no longer the worker's."""
+        stmt = (
+            update(tasks)
+            .where(tasks.c.id == task_id, tasks.c.state == RUNNING, tasks.c.claimed_by == worker)
+            .values(heartbeat_at=now)
         )
         return bool((await self._conn.execute(stmt)).rowcount)
 

@@ -1,15 +1,28 @@
-"""The watch list: which chats the archiver follows, with their per-chat media policy."""
+"""The watch list: which chats the archivers follow, with their per-chat media policy, and the
+Telegram accounts (one per archiver) that own them.
+
+A chat belongs to the account that watches it; a chat with no account (watched before accounts
+existed) belongs to every archiver.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.db.tables import backfill_cursors, chats, watched_chats
+from core.db.tables import accounts, backfill_cursors, chats, watched_chats
 from core.db.upsert import upsert
+
+
+def belongs_to(column: ColumnElement[Any], account_id: int | None) -> ColumnElement[bool]:
+    """Rows of ``account_id`` or of no account (those are anybody's); with no account given,
+    rows of no account only."""
+    if account_id is None:
+        return column.is_(None)
+    return or_(column.is_(None), column == account_id)
 
 
 class WatchRepo:
@@ -18,11 +31,28 @@ class WatchRepo:
         self._dialect = dialect
 
     async def watch(
-        self, chat_id: int, at: datetime, *, added_by: int | None, media_policy: Any = None
+        self,
+        chat_id: int,
+        at: datetime,
+        *,
+        added_by: int | None,
+        media_policy: Any = None,
+        account_id: int | None = None,
     ) -> None:
-        """Watch a chat (again); an earlier media policy is kept unless a new one is given."""
+        """Watch a chat (again); an earlier media policy is kept unless a new one is given.
+
+        A chat still watched keeps the account that owns it (one with none is adopted by
+        ``account_id``); an unwatched one goes to ``account_id``.
+        """
         columns = ["enabled", "added_by"] + (["media_policy"] if media_policy is not None else [])
-        stmt = upsert(self._dialect, watched_chats, ("chat_id",), columns)
+        owner = literal(account_id, watched_chats.c.account_id.type)
+        keep = case(
+            (watched_chats.c.enabled.is_(True), func.coalesce(watched_chats.c.account_id, owner)),
+            else_=owner,
+        )
+        stmt = upsert(
+            self._dialect, watched_chats, ("chat_id",), columns, extra_set={"account_id": keep}
+        )
         await self._conn.execute(
             stmt,
             {
@@ -31,8 +61,23 @@ class WatchRepo:
                 "added_by": added_by,
                 "media_policy": media_policy,
                 "added_at": at,
+                "account_id": account_id,
             },
         )
+
+    async def account_of(self, chat_id: int) -> int | None:
+        """The account that owns a watched (or once watched) chat; None: any account."""
+        query = select(watched_chats.c.account_id).where(watched_chats.c.chat_id == chat_id)
+        return (await self._conn.execute(query)).scalar_one_or_none()
+
+    async def register_account(self, label: str, telegram_user_id: int | None) -> int:
+        """The id of the account labelled ``label``, created on first use; its Telegram user
+        id is kept current (the label may be logged in again as another user)."""
+        stmt = upsert(self._dialect, accounts, ("label",), ("telegram_user_id",)).returning(
+            accounts.c.id
+        )
+        params = {"label": label, "telegram_user_id": telegram_user_id}
+        return int((await self._conn.execute(stmt, params)).scalar_one())
 
     async def unwatch(self, chat_id: int) -> bool:
         stmt = (
@@ -59,8 +104,25 @@ class WatchRepo:
         )
         return {chat_id: policy for chat_id, policy in await self._conn.execute(query) if policy}
 
-    async def enabled_ids(self) -> set[int]:
+    async def account_ids(self) -> list[int]:
+        """Every registered account, in the order they were first seen."""
+        query = select(accounts.c.id).order_by(accounts.c.id)
+        return [row[0] for row in await self._conn.execute(query)]
+
+    async def enabled_ids(self, *, account_id: int | None = None) -> set[int]:
+        """Watched chats: every one, or with ``account_id`` those of that account or of none."""
         query = select(watched_chats.c.chat_id).where(watched_chats.c.enabled.is_(True))
+        if account_id is not None:
+            query = query.where(belongs_to(watched_chats.c.account_id, account_id))
+        return {row[0] for row in await self._conn.execute(query)}
+
+    async def owned_by_others(self, account_id: int) -> set[int]:
+        """Watched chats that belong to another account than ``account_id``."""
+        query = select(watched_chats.c.chat_id).where(
+            watched_chats.c.enabled.is_(True),
+            watched_chats.c.account_id.is_not(None),
+            watched_chats.c.account_id != account_id,
+        )
         return {row[0] for row in await self._conn.execute(query)}
 
     async def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
