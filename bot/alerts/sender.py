@@ -41,7 +41,7 @@ from services.alerts.outbox import DEFAULT_BATCH, AlertOutbox
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_POLL_INTERVAL = 1.0  # an idle poll is one indexed read
 LEASE_MARGIN = timedelta(seconds=15)  # never start a send this close to the end of the lease
 LEASE_RAN_OUT = "the claim ran out before the send; queued again"
 NOT_MODIFIED = "message is not modified"

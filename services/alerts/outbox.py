@@ -24,7 +24,15 @@ from core.db.repos.alerts import RECIPIENT_OK as OK
 from core.db.uow import UnitOfWork
 from core.errors import InvalidInputError, NotFoundError
 from services.alerts.digest import DIGEST_THRESHOLD, DigestDraft, plan_delivery
-from services.alerts.models import DETECTION, DIGEST, TASK, AckOutcome, ClaimedBatch, OutboxAlert
+from services.alerts.models import (
+    DETECTION,
+    DIGEST,
+    TASK,
+    AckOutcome,
+    ClaimedBatch,
+    Names,
+    OutboxAlert,
+)
 from services.alerts.names import names_for
 
 log = structlog.get_logger(__name__)
@@ -92,6 +100,9 @@ class AlertOutbox:
             raise InvalidInputError("claim at least one alert")
         now = self._clock()
         lease_until = now + self.lease
+        async with self._db.reader() as reader:  # an idle poll never takes the write lock
+            if not await reader.alerts.any_ready(now):
+                return ClaimedBatch((), Names())
         async with self._db.unit_of_work() as uow:
             await self._end_hopeless(uow, now)
             bursting = await self._bursting(uow, now)

@@ -188,6 +188,11 @@ class AlertRepo:
         )
         return bool((await self._conn.execute(stmt)).rowcount)
 
+    async def any_ready(self, now: datetime) -> bool:
+        """Whether a claim would find something (a cheap read before taking the write lock)."""
+        query = select(alerts.c.id).where(_ready(now)).limit(1)
+        return (await self._conn.execute(query)).first() is not None
+
     async def waiting_count(self) -> int:
         query = select(func.count()).where(alerts.c.state.in_((*WAITING_STATES, SENDING)))
         return int((await self._conn.execute(query)).scalar_one())
