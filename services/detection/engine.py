@@ -1,37 +1,32 @@
-"""The compiled rule set: linear RE2 set passes per message, then only the rules they point at.
+"""The compiled rule set: linear RE2 passes, then only the rules they point at.
 
-Per message: an RE2 set pass over the text for the regex rules and one for the built-ins'
-triggers say which patterns occur, and only those are searched (RE2) and checked; the text
-is folded, an RE2 pass says whether any keyword occurs, and only then the Aho–Corasick
-automaton finds which and where. No step can backtrack, so no rule can stall a scan.
+Per message (``scan``): an RE2 set pass over the text for the regex rules and one for the
+built-ins' triggers say which patterns occur, and only those are searched (RE2) and checked;
+the text is folded, an RE2 pass says whether any keyword occurs, and only then the
+Aho–Corasick automaton finds which and where. ``scan_many`` finds the same matches a chunk of
+messages at a time: one pass over the chunk says which messages may hold a pattern or a
+keyword (:mod:`services.detection.batch`), and only those are scanned as ``scan`` scans them.
+No step can backtrack, so no rule can stall a scan.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.domain.detection import DetectionRule, RuleKind, RuleMatch, ScanTarget
 from core.errors import InvalidInputError
+from services.detection.batch import Joined, chunks
 from services.detection.folding import OffsetMap, fold_text
 from services.detection.keywords import KeywordMatcher
-from services.detection.regexes import SET_MAX_MEM, Candidate, Refiner, refined_span
+from services.detection.regexes import SET_MAX_MEM, Candidate, Refiner, encode, refined_span
+from services.detection.scopes import Scope
 from services.detection.triggers import PatternGroup
 from services.detection.validation import builtin_detector, compile_rule_regex, rule_keywords
 
 Span = tuple[int, int]
 _UNPLACED = "RE2 cannot fit this pattern in a rule set."
-
-
-@dataclass(frozen=True, slots=True)
-class _Scope:
-    chat_ids: frozenset[int]
-    sender_ids: frozenset[int]
-
-    def admits(self, target: ScanTarget) -> bool:
-        if self.chat_ids and target.chat_id not in self.chat_ids:
-            return False
-        return not self.sender_ids or target.sender_id in self.sender_ids
 
 
 @dataclass(slots=True)
@@ -66,10 +61,14 @@ class CompiledRuleSet:
         self._groups = [group for group in groups if group]
         self._has_keywords = bool(self._keywords)  # looked up once: scan() runs per message
         self._scopes = {
-            index: _Scope(rule.chat_ids, rule.sender_ids)
+            index: Scope(rule.chat_ids, rule.sender_ids)
             for index, rule in enumerate(prepared.accepted)
             if rule.chat_ids or rule.sender_ids
         }
+        for group in self._groups:
+            for candidate in itertools.chain.from_iterable(group.candidates):
+                for _, audience in candidate.users:
+                    audience.bind(self._scopes)
 
     def _prepare_all(self, rules: Sequence[DetectionRule]) -> _Prepared:
         prepared = _Prepared([], [], {}, {})
@@ -111,45 +110,60 @@ class CompiledRuleSet:
             return []
         found: dict[int, Span] = {}
         if self._groups:
-            data = text.encode("utf-8", "surrogatepass")
+            data = encode(text)
             for group in self._groups:
                 for entry in group.hits(data):
                     for candidate in group.candidates[entry]:
                         self._candidate_spans(candidate, target, data, found)
         if self._has_keywords:
-            folded, collapsed = fold_text(text)
-            earliest = self._keywords.earliest(folded)
-            if earliest:
-                self._keyword_spans(target, OffsetMap(text, folded, collapsed), earliest, found)
-        if not found:
-            return []
-        ids, pk = self._ids, target.pk
-        return [
-            RuleMatch(ids[index], pk, text[start:end], start, end)
-            for index, (start, end) in sorted(found.items())
-        ]
+            self._keyword_matches(target, fold_text(text), found, prefiltered=False)
+        return self._matches(target, found)
 
     def scan_many(self, targets: Iterable[ScanTarget]) -> list[RuleMatch]:
-        """The matches in every message, message by message."""
+        """The matches in every message: ``scan`` of each, concatenated, found a chunk at a time."""
         matches: list[RuleMatch] = []
-        scan = self.scan
-        for target in targets:
-            matches.extend(scan(target))
+        for chunk in chunks(targets):
+            found = self._chunk_spans(chunk)
+            for k in sorted(found):
+                matches.extend(self._matches(chunk[k], found[k]))
         return matches
 
-    def _wanted(self, rules: list[int], target: ScanTarget) -> list[int]:
-        scopes = self._scopes
-        if not scopes:
-            return rules
-        return [rule for rule in rules if rule not in scopes or scopes[rule].admits(target)]
+    def _chunk_spans(self, chunk: list[ScanTarget]) -> dict[int, dict[int, Span]]:
+        """Message (index in ``chunk``) -> rule index -> span, for messages with a match."""
+        found: dict[int, dict[int, Span]] = {}
+        texts = [target.text for target in chunk]
+        if self._groups:
+            parts = [text.encode("utf-8", "surrogatepass") for text in texts]  # as encode() does
+            joined = Joined.of(parts)
+            for group in self._groups:
+                # Pattern by pattern, then message by message: one program's DFA and one
+                # check's code stay hot in the caches (5% at 1,000 rules).
+                for entry, messages in group.chunk_hits(joined, parts).items():
+                    for candidate in group.candidates[entry]:
+                        for k in messages:
+                            spans = found.setdefault(k, {})
+                            self._candidate_spans(candidate, chunk[k], parts[k], spans)
+        if self._has_keywords:
+            for k, folded in self._keywords.candidates(texts):
+                self._keyword_matches(chunk[k], folded, found.setdefault(k, {}), prefiltered=True)
+        return found
+
+    def _matches(self, target: ScanTarget, found: dict[int, Span]) -> list[RuleMatch]:
+        if not found:
+            return []
+        ids, pk, text, make = self._ids, target.pk, target.text, RuleMatch._make
+        return [
+            make((ids[index], pk, text[start:end], start, end))  # _make: no keyword handling
+            for index, (start, end) in sorted(found.items())
+        ]
 
     def _candidate_spans(
         self, candidate: Candidate, target: ScanTarget, data: bytes, found: dict[int, Span]
     ) -> None:
         text = target.text
         if len(candidate.users) == 1:  # the usual case: one regex rule, or one built-in
-            refine, rules = candidate.users[0]
-            wanted = self._wanted(rules, target) if self._scopes else rules
+            refine, audience = candidate.users[0]
+            wanted = audience.admitted(target)
             if not wanted:
                 return
             if refine is None:
@@ -160,26 +174,37 @@ class CompiledRuleSet:
                 found.update(dict.fromkeys(wanted, span))
             return
         shared = list(candidate.spans(text, data))  # built-ins refining one pattern differently
-        for refine, rules in candidate.users:
-            wanted = self._wanted(rules, target)
+        for refine, audience in candidate.users:
+            wanted = audience.admitted(target)
             if not wanted or not shared:
                 continue
             span = shared[0] if refine is None else refined_span(refine, text, shared)
             if span is not None:
                 found.update(dict.fromkeys(wanted, span))
 
-    def _keyword_spans(
+    def _keyword_matches(
         self,
         target: ScanTarget,
-        offsets: OffsetMap,
-        earliest: dict[int, Span],
+        folded_text: tuple[str, bool],
         found: dict[int, Span],
+        *,
+        prefiltered: bool,
     ) -> None:
+        """``folded_text``: what ``fold_text`` returns for the target's text."""
+        folded, collapsed = folded_text
+        earliest = self._keywords.earliest(folded, prefiltered=prefiltered)
+        if not earliest:
+            return
+        offsets = OffsetMap(target.text, folded, collapsed)
+        original: dict[Span, Span] = {}  # rules sharing a keyword share its span
         scopes = self._scopes
-        for rule, (start, end) in earliest.items():
-            if rule in scopes and not scopes[rule].admits(target):
+        for rule, span in earliest.items():
+            if scopes and rule in scopes and not scopes[rule].admits(target):
                 continue
-            found[rule] = offsets.span(start, end)
+            mapped = original.get(span)
+            if mapped is None:
+                mapped = original[span] = offsets.span(*span)
+            found[rule] = mapped
 
 
 def compile_rules(rules: Sequence[DetectionRule]) -> CompiledRuleSet:

@@ -30,7 +30,6 @@ _EMOJI = "\U0001f1e6-\U0001f1ff\U0001f300-\U0001faff"
 _FOLDING_NEEDED = re.compile(f"[^\\x00-\\x7f{_EMOJI}]")
 _ASTRAL_FOLDING_NEEDED = re.compile(f"[^\\x00-\\uffff{_EMOJI}]")
 _WHITESPACE = re.compile(r"[^\S ]")
-_SPACES = re.compile(" {2,}")
 
 
 def _is_dropped(char: str) -> bool:
@@ -72,7 +71,7 @@ def _fold_astral(match: re.Match[str]) -> str:
 
 
 @functools.cache
-def _latin1_table() -> bytes:
+def latin1_table() -> bytes:
     """Folds Latin-1 text as bytes; the few characters it cannot fold (``ß``) become NUL."""
     pieces = _bmp_pieces()
     table = bytearray(range(256))
@@ -90,11 +89,11 @@ def fold_for_matching(text: str) -> str:
 def fold_text(text: str) -> tuple[str, bool]:
     """The folded text, and whether whitespace runs were collapsed (for :class:`OffsetMap`)."""
     if text.isascii():
-        folded = text.encode("ascii").translate(_latin1_table()).decode("ascii")
+        folded = text.encode("ascii").translate(latin1_table()).decode("ascii")
     else:
         folded = _fold_unicode(text)
     if "  " in folded:
-        return _SPACES.sub(" ", folded), True
+        return collapse_spaces(folded), True
     return folded, False
 
 
@@ -107,16 +106,28 @@ def fold_with_offsets(text: str) -> tuple[str, OffsetMap]:
 def _fold_unicode(text: str) -> str:
     latin1 = text.encode("latin-1", "ignore")
     if len(latin1) == len(text):  # Spanish, French...: fold as bytes
-        folded = latin1.translate(_latin1_table())
+        folded = latin1.translate(latin1_table())
         if b"\x00" not in folded:  # else a ß or ½ (or a NUL): fold character by character
             return folded.decode("latin-1")
     elif _FOLDING_NEEDED.search(text) is None:  # ASCII and emoji
         folded_text = text.lower()
         return folded_text if folded_text.isprintable() else _WHITESPACE.sub(" ", folded_text)
+    return fold_by_pieces(text)
+
+
+def fold_by_pieces(text: str) -> str:
+    """Every character replaced by its piece: the definition, for any text."""
     folded_text = text.translate(_bmp_pieces())  # astral characters are out of range: kept
     if _ASTRAL_FOLDING_NEEDED.search(folded_text) is not None:
         folded_text = _ASTRAL.sub(_fold_astral, folded_text)
     return folded_text
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of spaces as one space (a few ``str.replace`` passes beat ``re.sub`` here)."""
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text
 
 
 def _piece_lengths(text: str) -> list[int]:

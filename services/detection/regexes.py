@@ -21,6 +21,7 @@ import re2
 from re2 import _re2
 
 from core.errors import InvalidInputError
+from services.detection.scopes import Audience
 
 # A built-in detector's second opinion on a candidate span: the span to report (possibly
 # trimmed), or None when the candidate is not a real hit.
@@ -41,9 +42,10 @@ _HINTS = (
 )
 
 
-def re2_options(max_mem: int) -> Any:
+def re2_options(max_mem: int, *, longest_match: bool = False) -> Any:
     options = re2.Options()
     options.max_mem = max_mem
+    options.longest_match = longest_match
     options.never_capture = True  # only the whole match is reported
     options.log_errors = False  # rejected patterns are reported to the admin, not to stderr
     return options
@@ -59,12 +61,16 @@ def rule_source(pattern: str, case_sensitive: bool) -> str:
 
 
 class Regex:
-    """One RE2 program searched over the UTF-8 bytes of a message."""
+    """One RE2 program searched over the UTF-8 bytes of a message.
+
+    ``locator``: leftmost-longest matching, for programs asked only where some match is; its
+    DFA states are sets rather than ordered lists, so there are fewer of them to build.
+    """
 
     __slots__ = ("_program",)
 
-    def __init__(self, source: str) -> None:
-        self._program = _re2.RE2(encode(source), re2_options(REGEX_MAX_MEM))
+    def __init__(self, source: str, max_mem: int = REGEX_MAX_MEM, *, locator: bool = False) -> None:
+        self._program = _re2.RE2(encode(source), re2_options(max_mem, longest_match=locator))
         if not self._program.ok():
             raise InvalidInputError(_explain(source, self._program.error()))
 
@@ -94,14 +100,14 @@ class Candidate:
     """One distinct pattern of the set and the rules (grouped by refiner) that use it."""
 
     regex: Regex
-    users: list[tuple[Refiner | None, list[int]]] = field(default_factory=list)
+    users: list[tuple[Refiner | None, Audience]] = field(default_factory=list)
 
     def add(self, refine: Refiner | None, rule: int) -> None:
         for known, rules in self.users:
             if known is refine:
                 rules.append(rule)
                 return
-        self.users.append((refine, [rule]))
+        self.users.append((refine, Audience([rule])))
 
     def first_span(self, text: str, data: bytes) -> tuple[int, int] | None:
         """Character span of the first match."""

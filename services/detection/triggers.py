@@ -8,6 +8,10 @@ that fits nowhere is reported so its rule can be rejected, never silently droppe
 Regex rules and built-in triggers go into two sets, not one: on a stream of fresh messages
 the combined DFA kept discovering states (the products of both kinds' partial matches) and
 cost about twice the two smaller sets, whose states settle quickly.
+
+``scan_many`` asks the set only of the messages where one pass over a chunk of messages
+(:mod:`services.detection.batch`) finds some pattern; patterns with anchors have a set of
+their own, asked of every message.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Any
 
 from re2 import _re2
 
-from services.detection.regexes import Candidate, encode, re2_options
+from core.errors import InvalidInputError
+from services.detection.batch import Joined, batch_pattern
+from services.detection.regexes import Candidate, Regex, encode, re2_options
 
 _UNANCHORED = _re2.RE2.Anchor.UNANCHORED
 _Placed = tuple[int, Any]  # index of the part's first pattern, and the compiled set
@@ -75,6 +81,61 @@ class PatternGroup:
             for _, rules in candidate.users
             for rule in rules
         ]
+        self._chunked = _ChunkedPatterns(list(entries), self._set, max_mem)
 
     def __bool__(self) -> bool:
         return bool(self._set)
+
+    def chunk_hits(self, joined: Joined, parts: Sequence[bytes]) -> dict[int, list[int]]:
+        """Pattern -> the messages of a chunk it occurs in (ascending).
+
+        Exactly what :meth:`hits` reports for each message (``parts``, in UTF-8) alone.
+        """
+        found: dict[int, list[int]] = {}
+        for message, entry in self._chunked.hits(joined, parts):
+            found.setdefault(entry, []).append(message)
+        return found
+
+
+class _ChunkedPatterns:
+    """A group's patterns as ``scan_many`` asks them, a chunk of messages at a time.
+
+    One program, the alternation of every pattern's buffer form, finds the messages where
+    some pattern may occur; only those are asked the group's set, alone, as ``scan`` asks it.
+    Patterns without a buffer form (anchors) have a set of their own, asked of every other
+    message. When RE2 refuses either program, every message is asked the whole set.
+    """
+
+    def __init__(self, patterns: list[str], whole: TriggerSet, max_mem: int) -> None:
+        self._whole = whole
+        unplaced = set(whole.unplaced)
+        forms = {e: batch_pattern(patterns[e]) for e in range(len(patterns)) if e not in unplaced}
+        self._alone_entries = [entry for entry, form in forms.items() if form is None]
+        self._alone = TriggerSet([patterns[entry] for entry in self._alone_entries], max_mem)
+        # Sorted: RE2 factors the common prefixes of neighbouring alternatives.
+        self._any = _alternation(sorted({f for f in forms.values() if f is not None}), max_mem)
+        if self._alone.unplaced:
+            self._any = None
+
+    def hits(self, joined: Joined, parts: Sequence[bytes]) -> list[tuple[int, int]]:
+        whole = self._whole.hits
+        if self._any is None:
+            return [(k, entry) for k, part in enumerate(parts) for entry in whole(part)]
+        touched = joined.touched(self._any)
+        pairs = [(k, entry) for k in touched for entry in whole(parts[k])]
+        if self._alone_entries:
+            entries, alone, skipped = self._alone_entries, self._alone.hits, set(touched)
+            for k, part in enumerate(parts):
+                if k not in skipped:
+                    pairs.extend((k, entries[index]) for index in alone(part))
+        return pairs
+
+
+def _alternation(forms: list[str], max_mem: int) -> Regex | None:
+    """One program matching wherever any of ``forms`` does (None: none, or RE2 refuses)."""
+    if not forms:
+        return None
+    try:
+        return Regex("|".join(f"(?:{form})" for form in forms), max_mem, locator=True)
+    except InvalidInputError:
+        return None

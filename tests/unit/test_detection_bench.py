@@ -31,6 +31,7 @@ def test_detection_throughput_reports_both_engines() -> None:
     assert figures["messages"] == 150
     assert figures["rules"] == 20
     assert figures["engine_msg_per_s"] > 0
+    assert figures["engine_cpu_msg_per_s"] > 0
     assert figures["engine_warm_msg_per_s"] > 0
     assert figures["baseline_msg_per_s"] > 0
     assert figures["speedup"] == figures["engine_msg_per_s"] / figures["baseline_msg_per_s"]

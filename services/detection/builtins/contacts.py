@@ -37,6 +37,8 @@ def email_address_valid(address: str) -> bool:
 
 def _deobfuscate(candidate: str) -> str:
     """``name [at] host [dot] com`` -> ``name@host.com``; plain addresses pass unchanged."""
+    if "[" not in candidate and "(" not in candidate and "{" not in candidate:
+        return candidate  # no bracketed "at": the usual, plain address
     parts = _AT_TOKEN.split(candidate, maxsplit=1)
     if len(parts) != 2:
         return candidate

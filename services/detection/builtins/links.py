@@ -111,7 +111,11 @@ def _trim_url(link: str) -> str:
 def host_valid(link: str) -> bool:
     """The URL's host (after any user info, with any port) is a domain, IPv4/6 or localhost."""
     authority = _AUTHORITY.match(link)
-    host = authority.group(1) if authority else ""
+    return _valid_host(authority.group(1) if authority else "")
+
+
+@functools.lru_cache(maxsize=4096)  # a few hosts make most links: each is checked once
+def _valid_host(host: str) -> bool:
     return len(host) <= _LONGEST_AUTHORITY and _VALID_HOST.match(host) is not None
 
 
