@@ -55,7 +55,13 @@ async def postgres_scores(
         return await python_scores(conn, ids, terms)
     rank = func.ts_rank(SEARCH_VECTOR, plan.tsquery)
     query = select(messages.c.id, rank).where(messages.c.id.in_(ids))
-    return {row[0]: float(row[1]) for row in await conn.execute(query)}
+    # Without statistics the planner reads the whole table for a list of 2,000 keys (13 ms at
+    # 100k messages, against 5 ms through the primary key): scans are priced out here.
+    await conn.execute(text("SET LOCAL enable_seqscan = off"))
+    try:
+        return {row[0]: float(row[1]) for row in await conn.execute(query)}
+    finally:
+        await conn.execute(text("SET LOCAL enable_seqscan = on"))
 
 
 async def python_scores(
