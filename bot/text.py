@@ -22,6 +22,44 @@ def clip(value: str, limit: int) -> str:
     return value[: max(limit - 1, 0)] + ELLIPSIS
 
 
+def units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, budget: int, *, keep_end: bool = False) -> str:
+    """``text`` escaped for HTML and cut to at most ``budget`` UTF-16 units, an ellipsis marking
+    the cut; ``keep_end`` keeps the end (what leads up to a match) instead of the start."""
+    escaped, complete = escaped_within(text, budget, keep_end)
+    if complete:
+        return escaped
+    if budget < 1:
+        return ""
+    cut = escaped_within(text, budget - 1, keep_end)[0]
+    return ELLIPSIS + cut if keep_end else cut + ELLIPSIS
+
+
+def escaped_within(text: str, budget: int, from_end: bool = False) -> tuple[str, bool]:
+    """The longest escaped prefix (or suffix) of ``text`` within ``budget`` units, and whether
+    it is the whole text."""
+    pieces: list[str] = []
+    used = 0
+    for char in reversed(text) if from_end else text:
+        piece = html.escape(char, quote=True)
+        cost = units(piece)
+        if used + cost > budget:
+            break
+        pieces.append(piece)
+        used += cost
+    else:
+        return _joined(pieces, from_end), True
+    return _joined(pieces, from_end), False
+
+
+def _joined(pieces: list[str], reversed_order: bool) -> str:
+    return "".join(reversed(pieces) if reversed_order else pieces)
+
+
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """Split HTML text into messages of at most ``limit`` characters.
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.alerts.callbacks import ACK, ACKED, MUTE_DAY, MUTE_HOUR, AlertAction
 from bot.presenters.common import message_link
-from bot.text import ELLIPSIS, MAX_MESSAGE_CHARS, clip, esc, number, when
+from bot.text import MAX_MESSAGE_CHARS, clip, esc, fit, number, units, when
 from bot.ui import Button, Reply, rows
 from services.alerts.models import DETECTION, DIGEST, TASK, Names, OutboxAlert, PeerName
 from services.detection.service import CONTEXT_CHARS
@@ -33,30 +33,6 @@ def present_alert(alert: OutboxAlert, names: Names, tz: ZoneInfo, *, acked_by: s
     if alert.kind == DIGEST and "rules" in alert.payload:
         return _digest(alert, names, tz, acked_by)
     return Reply(_generic_text(alert))
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def fit(raw: str, units: int, *, keep_end: bool = False) -> str:
-    """``raw`` escaped, clipped so that the escaped text takes at most ``units`` UTF-16 units;
-    ``keep_end`` keeps the end of the text (what leads up to a match) instead of its start."""
-    keep = units
-    while keep > 0:
-        cut = _clip_start(raw, keep) if keep_end else clip(raw, keep)
-        escaped = esc(cut)
-        over = utf16_len(escaped) - units
-        if over <= 0:
-            return escaped
-        keep -= max(over // 6, 1)  # an escape is at most 6 units per character
-    return ""
-
-
-def _clip_start(value: str, limit: int) -> str:
-    if len(value) <= limit:
-        return value
-    return ELLIPSIS + value[len(value) - max(limit - 1, 0) :]
 
 
 # --- detection -------------------------------------------------------------------------------
@@ -210,7 +186,7 @@ def _generic_text(alert: OutboxAlert) -> str:
     text = p.get("text")
     if not text:
         return f"{head}\nalert #{alert.id}"
-    return f"{head}\n{fit(str(text), MAX_MESSAGE_CHARS - utf16_len(head) - 1)}"
+    return f"{head}\n{fit(str(text), MAX_MESSAGE_CHARS - units(head) - 1)}"
 
 
 # --- buttons ---------------------------------------------------------------------------------

@@ -6,8 +6,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.presenters.search import fit, units
-from bot.text import MAX_MESSAGE_CHARS, clip, number, when
+from bot.text import MAX_MESSAGE_CHARS, clip, fit, number, units, when
 from bot.ui import Button, Reply, rows
 from core.domain.search import PersonHit, PersonProfile, ProfileChange
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 
-from bot.text import ELLIPSIS, MAX_MESSAGE_CHARS, number, when
+from bot.text import ELLIPSIS, MAX_MESSAGE_CHARS, escaped_within, fit, number, units, when
 from bot.ui import Button, Reply, rows
 from core.domain.search import SearchHit, SearchPage, Snippet
 
@@ -157,7 +157,7 @@ def highlight(snippet: Snippet, budget: int) -> str:
             out.append(f"<b>{escaped}</b>" if marked else escaped)
             left -= units(escaped) + tags
             continue
-        part = _escaped_prefix(text, left - tags - 1)[0]
+        part = escaped_within(text, left - tags - 1)[0]
         if part:
             out.append(f"<b>{part}</b>" if marked else part)
             left -= units(part) + tags
@@ -235,30 +235,3 @@ def _buttons(page: SearchPage, view: PageView) -> tuple[tuple[Button, ...], ...]
 
 def _go(token: str, page: int) -> str:
     return SearchNav(token=token, action=GO, page=page).pack()
-
-
-def units(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def fit(text: str, budget: int) -> str:
-    """``text`` escaped for HTML and cut (with an ellipsis) to at most ``budget`` units."""
-    escaped, complete = _escaped_prefix(text, budget)
-    if complete:
-        return escaped
-    return _escaped_prefix(text, budget - 1)[0] + ELLIPSIS if budget >= 1 else ""
-
-
-def _escaped_prefix(text: str, budget: int) -> tuple[str, bool]:
-    """The longest escaped prefix of ``text`` within ``budget`` units, and whether it is all."""
-    out: list[str] = []
-    used = 0
-    for char in text:
-        piece = html.escape(char, quote=True)
-        cost = units(piece)
-        if used + cost > budget:
-            return "".join(out), False
-        out.append(piece)
-        used += cost
-    return "".join(out), True

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.alerts.callbacks import ACK, ACKED, MUTE_DAY, MUTE_HOUR, AlertAction
-from bot.alerts.presenter import fit, present_alert, utf16_len
-from bot.text import MAX_MESSAGE_CHARS
+from bot.alerts.presenter import present_alert
+from bot.text import MAX_MESSAGE_CHARS, fit, units
 from bot.ui import MAX_CALLBACK_BYTES, Reply
 from services.alerts.digest import plan_delivery
 from services.alerts.models import Names, OutboxAlert, PeerName
@@ -164,7 +164,7 @@ def test_a_huge_hostile_message_still_fits_in_one_telegram_message() -> None:
     alert = detection(text, text[start:end], rule="&" * 64)
     alert.payload["matched_text"] = text[start:end][:500]  # as detection stores it
     reply = present_alert(alert, NAMES, UTC)
-    assert utf16_len(reply.text) <= MAX_MESSAGE_CHARS
+    assert units(reply.text) <= MAX_MESSAGE_CHARS
     assert "<b>" in reply.text.split("<blockquote>")[1]
     assert_balanced(reply.text)
 
@@ -235,17 +235,17 @@ def test_other_kinds_render_their_text_generically_within_the_limit() -> None:
     payload = {"text": "&" * 10_000}
     reply = present_alert(OutboxAlert(1, "user_change", 111, payload, "sending"), Names(), UTC)
     assert reply.text.startswith("🔔 <b>User change</b>\n&amp;")
-    assert utf16_len(reply.text) <= MAX_MESSAGE_CHARS
+    assert units(reply.text) <= MAX_MESSAGE_CHARS
     bare = present_alert(OutboxAlert(5, "digest", 111, {}, "sending"), Names(), UTC)
     assert bare.text == "🔔 <b>Digest</b>\nalert #5"
 
 
 @pytest.mark.parametrize("raw", ["plain", "&<>\"'" * 50, "🔑" * 100, ""])
 def test_fit_keeps_the_escaped_text_within_its_units(raw: str) -> None:
-    for units in (1, 7, 50, 1000):
-        shown = fit(raw, units)
-        assert utf16_len(shown) <= units
+    for budget in (1, 7, 50, 1000):
+        shown = fit(raw, budget)
+        assert units(shown) <= budget
         assert not re.search(r"&[a-z#0-9]*$", shown) or shown.endswith(";")
-        tail = fit(raw, units, keep_end=True)
-        assert utf16_len(tail) <= units
+        tail = fit(raw, budget, keep_end=True)
+        assert units(tail) <= budget
     assert fit("abcdef", 4, keep_end=True) == "…def"

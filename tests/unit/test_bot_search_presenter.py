@@ -13,13 +13,11 @@ from bot.presenters.search import (
     EXPIRED,
     PageView,
     SearchNav,
-    fit,
     highlight,
     search_page,
     search_usage,
-    units,
 )
-from bot.text import MAX_MESSAGE_CHARS
+from bot.text import MAX_MESSAGE_CHARS, fit, units
 from bot.ui import MAX_CALLBACK_BYTES, Reply
 from core.domain.search import (
     PersonHit,
