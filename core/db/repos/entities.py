@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,9 @@ from core.db.repos.messages import KEY_CHUNK
 from core.db.tables import chat_history, chats, user_history, users
 from core.db.upsert import insert_ignore
 from core.domain.messages import ChatInfo, UserInfo
+
+CHAT_FIELDS = tuple(f.name for f in fields(ChatInfo))
+USER_FIELDS = tuple(f.name for f in fields(UserInfo))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +134,7 @@ class ChatRepo(_VersionedRepo):
     tracked = ("title", "username", "about", "photo_id", "migrated_to_id")
 
     async def upsert(self, batch: Sequence[ChatInfo], at: datetime) -> list[FieldChange]:
-        return await self._upsert([asdict(c) for c in batch], at)
+        return await self._upsert([entity_record(c, CHAT_FIELDS) for c in batch], at)
 
     async def ensure(self, chat_ids: Sequence[int], at: datetime) -> None:
         """Make sure rows exist for chats only known by id (filled in when seen properly)."""
@@ -149,7 +152,13 @@ class UserRepo(_VersionedRepo):
     tracked = ("first_name", "last_name", "username", "phone", "bio", "photo_id", "is_deleted")
 
     async def upsert(self, batch: Sequence[UserInfo], at: datetime) -> list[FieldChange]:
-        return await self._upsert([asdict(u) for u in batch], at)
+        return await self._upsert([entity_record(u, USER_FIELDS) for u in batch], at)
+
+
+def entity_record(entity: ChatInfo | UserInfo, names: tuple[str, ...]) -> dict[str, Any]:
+    """The entity's fields as a dict: ``asdict`` without its deep copy (every field is a plain
+    value), which took about half of the upsert's own time on a page of a hundred messages."""
+    return {name: getattr(entity, name) for name in names}
 
 
 def _known_differences(record: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.db import sqlite_bulk
+from core.db import postgres_bulk, sqlite_bulk
+from core.db.repos.message_keys import StoredContent, possibly_stored, stored_content
 from core.db.search_index import SearchIndexWriter
 from core.db.tables import chats, message_versions, messages
-from core.db.upsert import insert_ignore
 from core.domain.messages import ArchivedMessage, IngestOutcome, StoredMessageRef
 
 # Columns an incoming message sets (every field of ArchivedMessage); everything else
@@ -22,14 +22,6 @@ CONTENT_COLUMNS = sqlite_bulk.MESSAGE_COLUMNS
 MUTABLE_COLUMNS = ("text", "entities", "edit_date", "views", "media_kind")
 KEY_CHUNK = 2000  # keys per statement: well under every driver's parameter limit
 CHANNEL_KINDS = ("channel", "supergroup")
-
-
-@dataclass(frozen=True, slots=True)
-class _Existing:
-    pk: int
-    text: str
-    entities: Any
-    edit_date: datetime | None
 
 
 def message_row(message: ArchivedMessage) -> dict[str, Any]:
@@ -83,7 +75,8 @@ class MessageRepo:
         """
         unique, superseded = _latest_per_key(batch)
         outcome = IngestOutcome()
-        existing = await self._existing([m.key for m in unique])
+        candidates = await possibly_stored(self._conn, self._dialect, [m.key for m in unique])
+        existing = await stored_content(self._conn, self._dialect, candidates)
         fresh = [m for m in unique if m.key not in existing]
         inserted = await self._insert(fresh)
         outcome.inserted.extend(inserted)
@@ -94,7 +87,7 @@ class MessageRepo:
             )
         raced = {m.key for m in fresh} - {(r.chat_id, r.message_id) for r in inserted}
         if raced:  # another writer inserted them between our read and our insert
-            existing.update(await self._existing(list(raced)))
+            existing.update(await stored_content(self._conn, self._dialect, list(raced)))
         changed = [m for m in unique if m.key in existing]
         await self._apply_updates(changed, existing, outcome, index=index)
         outcome.stored.update({key: old.pk for key, old in existing.items()})
@@ -108,33 +101,6 @@ class MessageRepo:
         outcome.older_versions += await self._store_older_versions(earlier)
         return outcome
 
-    async def _existing(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], _Existing]:
-        """Stored rows for ``keys``: one statement per chunk of keys, whatever the chats."""
-        found: dict[tuple[int, int], _Existing] = {}
-        by_chat: dict[int, list[int]] = {}
-        for chat_id, message_id in keys:
-            by_chat.setdefault(chat_id, []).append(message_id)
-        cols = (
-            messages.c.id,
-            messages.c.chat_id,
-            messages.c.message_id,
-            messages.c.text,
-            messages.c.entities,
-            messages.c.edit_date,
-        )
-        for chunk in _key_chunks(by_chat):
-            scope = or_(
-                *(
-                    and_(messages.c.chat_id == chat_id, messages.c.message_id.in_(ids))
-                    for chat_id, ids in chunk
-                )
-            )
-            for row in await self._conn.execute(select(*cols).where(scope)):
-                found[(row.chat_id, row.message_id)] = _Existing(
-                    row.id, row.text, row.entities, row.edit_date
-                )
-        return found
-
     async def _insert(self, fresh: Sequence[ArchivedMessage]) -> list[StoredMessageRef]:
         if not fresh:
             return []
@@ -144,22 +110,19 @@ class MessageRepo:
                 StoredMessageRef(pk, m.chat_id, m.message_id)
                 for pk, m in zip(ids, fresh, strict=True)
             ]
-        stmt = insert_ignore(self._dialect, messages, ("chat_id", "message_id")).returning(
-            messages.c.id, messages.c.chat_id, messages.c.message_id
-        )
-        result = await self._conn.execute(stmt, [message_row(m) for m in fresh])
-        return [StoredMessageRef(r.id, r.chat_id, r.message_id) for r in result]
+        rows = await postgres_bulk.insert_messages(self._conn, fresh)
+        return [StoredMessageRef(pk, chat_id, message_id) for pk, chat_id, message_id in rows]
 
     async def _apply_updates(
         self,
         candidates: Sequence[ArchivedMessage],
-        existing: dict[tuple[int, int], _Existing],
+        existing: dict[tuple[int, int], StoredContent],
         outcome: IngestOutcome,
         *,
         index: bool,
     ) -> None:
-        newer: list[tuple[ArchivedMessage, _Existing]] = []
-        older: list[tuple[ArchivedMessage, _Existing]] = []
+        newer: list[tuple[ArchivedMessage, StoredContent]] = []
+        older: list[tuple[ArchivedMessage, StoredContent]] = []
         for message in candidates:
             old = existing[message.key]
             if not _content_differs(message, old):
@@ -175,7 +138,7 @@ class MessageRepo:
         outcome.edited.extend(StoredMessageRef(old.pk, m.chat_id, m.message_id) for m, old in newer)
 
     async def _store_edits(
-        self, edits: Sequence[tuple[ArchivedMessage, _Existing]], *, index: bool
+        self, edits: Sequence[tuple[ArchivedMessage, StoredContent]], *, index: bool
     ) -> None:
         if not edits:
             return
@@ -284,22 +247,7 @@ class MessageRepo:
         return [dict(r) for r in (await self._conn.execute(query)).mappings()]
 
 
-def _key_chunks(by_chat: dict[int, list[int]]) -> list[list[tuple[int, list[int]]]]:
-    """(chat, ids) groups of at most KEY_CHUNK keys, keeping every driver's parameter limit."""
-    chunks: list[list[tuple[int, list[int]]]] = [[]]
-    size = 0
-    for chat_id, ids in by_chat.items():
-        for start in range(0, len(ids), KEY_CHUNK):
-            part = ids[start : start + KEY_CHUNK]
-            if size + len(part) > KEY_CHUNK and chunks[-1]:
-                chunks.append([])
-                size = 0
-            chunks[-1].append((chat_id, part))
-            size += len(part)
-    return [chunk for chunk in chunks if chunk]
-
-
-def _content_differs(message: ArchivedMessage, old: _Existing) -> bool:
+def _content_differs(message: ArchivedMessage, old: StoredContent) -> bool:
     new_entities = list(message.entities) if message.entities is not None else None
     return message.text != old.text or new_entities != old.entities
 
@@ -308,7 +256,7 @@ def _content_differs_from(message: ArchivedMessage, other: ArchivedMessage) -> b
     return (message.text, message.entities) != (other.text, other.entities)
 
 
-def _is_older(message: ArchivedMessage, old: _Existing) -> bool:
+def _is_older(message: ArchivedMessage, old: StoredContent) -> bool:
     if old.edit_date is None:
         return False
     return message.edit_date is None or message.edit_date < old.edit_date
