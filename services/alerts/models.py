@@ -85,3 +85,19 @@ class AckOutcome:
     alert: OutboxAlert
     names: Names
     newly: bool
+
+
+def task_result_row(
+    *, task_id: int, kind: str, state: str, text: str, chat_id: int, edit_message_id: int | None
+) -> dict[str, Any]:
+    """The outbox row telling an admin how a task ended: once per task (its dedup key), editing
+    the task's progress message in place when there is one."""
+    payload: dict[str, Any] = {"task_id": task_id, "kind": kind, "state": state, "text": text}
+    if edit_message_id is not None:
+        payload["edit_message_id"] = edit_message_id
+    return {
+        "dedup_key": f"task:{task_id}",
+        "kind": TASK,
+        "recipient_chat_id": chat_id,
+        "payload": payload,
+    }

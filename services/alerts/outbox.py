@@ -27,11 +27,11 @@ from services.alerts.digest import DIGEST_THRESHOLD, DigestDraft, plan_delivery
 from services.alerts.models import (
     DETECTION,
     DIGEST,
-    TASK,
     AckOutcome,
     ClaimedBatch,
     Names,
     OutboxAlert,
+    task_result_row,
 )
 from services.alerts.names import names_for
 
@@ -285,15 +285,14 @@ class AlertOutbox:
     ) -> bool:
         """Tell the admin how a task ended; with ``edit_message_id`` its progress message is
         edited in place. Once per task: False when its result was queued already."""
-        payload: dict[str, Any] = {"task_id": task_id, "kind": kind, "state": state, "text": text}
-        if edit_message_id is not None:
-            payload["edit_message_id"] = edit_message_id
-        row = {
-            "dedup_key": f"task:{task_id}",
-            "kind": TASK,
-            "recipient_chat_id": chat_id,
-            "payload": payload,
-        }
+        row = task_result_row(
+            task_id=task_id,
+            kind=kind,
+            state=state,
+            text=text,
+            chat_id=chat_id,
+            edit_message_id=edit_message_id,
+        )
         return await self.enqueue([row]) == 1
 
 

@@ -19,6 +19,7 @@ from core.db.database import Database
 from core.db.repos.tasks import CANCELLED, DONE, FAILED, QUEUED, RUNNING
 from core.db.uow import UnitOfWork
 from core.errors import InvalidInputError, NotFoundError
+from services.alerts.models import task_result_row
 
 __all__ = ["CANCELLED", "DONE", "FAILED", "QUEUED", "RUNNING", "Task", "TaskQueue"]
 MAX_ERROR_CHARS = 1000
@@ -233,13 +234,12 @@ async def _chat_account(uow: UnitOfWork, args: Mapping[str, Any]) -> int | None:
 
 def _result_alert(row: Mapping[str, Any], text: str, now: datetime) -> dict[str, Any]:
     """The outbox row that reports a finished task (edits the progress message when known)."""
-    payload = {"task_id": row["id"], "kind": row["kind"], "state": row["state"], "text": text}
-    if row["reply_message_id"] is not None:
-        payload["edit_message_id"] = row["reply_message_id"]
-    return {
-        "dedup_key": f"task:{row['id']}",
-        "kind": "task",
-        "recipient_chat_id": row["reply_chat_id"],
-        "payload": payload,
-        "created_at": now,
-    }
+    result = task_result_row(
+        task_id=row["id"],
+        kind=row["kind"],
+        state=row["state"],
+        text=text,
+        chat_id=row["reply_chat_id"],
+        edit_message_id=row["reply_message_id"],
+    )
+    return {**result, "created_at": now}
