@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from benchmarks.context import DEFAULT_POSTGRES_URL, BenchConfig
 from benchmarks.report import write
+from benchmarks.rows import ARCHIVE_READERS, NEEDED_ROWS, ROW_NAMES
 from benchmarks.runner import run
 from core.log_setup import configure_logging, get_logger
 
@@ -40,9 +41,16 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchConfig:
     parser.add_argument(
         "--live-baseline-events", type=int, default=BenchConfig.live_baseline_events
     )
+    parser.add_argument(
+        "--rows",
+        help="comma-separated rows to run (default all): "
+        + ", ".join(ROW_NAMES)
+        + "; rows that read the archive also run bulk_import, which builds it",
+    )
     args = parser.parse_args(argv)
     if args.size < 1:
         parser.error("--size must be positive")
+    rows = _row_names(parser, args.rows)
     return BenchConfig(
         size=args.size,
         seed=args.seed,
@@ -52,7 +60,18 @@ def parse_args(argv: Sequence[str] | None = None) -> BenchConfig:
         postgres_url=args.postgres_url,
         dialects=(args.only,) if args.only else DIALECTS,
         out=args.out,
+        rows=rows,
     )
+
+
+def _row_names(parser: argparse.ArgumentParser, given: str | None) -> frozenset[str] | None:
+    if not given:
+        return None
+    names = frozenset(name.strip() for name in given.split(",") if name.strip())
+    unknown = sorted(names - set(ROW_NAMES))
+    if unknown:
+        parser.error(f"unknown rows: {', '.join(unknown)} (known: {', '.join(ROW_NAMES)})")
+    return names | NEEDED_ROWS if names & ARCHIVE_READERS else names
 
 
 def main(argv: Sequence[str] | None = None) -> int:

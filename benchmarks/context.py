@@ -30,6 +30,10 @@ class BenchConfig:
     postgres_url: str = DEFAULT_POSTGRES_URL
     dialects: tuple[str, ...] = ("sqlite", "postgresql")
     out: Path = Path("bench-results")
+    rows: frozenset[str] | None = None  # row names to run (None: all); see benchmarks.rows
+
+    def wants(self, row: str) -> bool:
+        return self.rows is None or row in self.rows
 
     @property
     def baseline_messages(self) -> int:

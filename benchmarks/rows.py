@@ -45,3 +45,11 @@ DIALECT_ROWS: list[DialectRow] = [
     live_alert_latency,
     live_path,
 ]
+
+ROW_NAMES: tuple[str, ...] = tuple(row.__name__ for row in [*CORPUS_ROWS, *DIALECT_ROWS])
+# Rows that read the vault bulk_import leaves behind; asking for one of them runs it too.
+ARCHIVE_READERS = frozenset(
+    {"reimport", "search_latency", "bot_search", "detection_backtest", "idle_rss",
+     "live_alert_latency", "live_path"}
+)  # fmt: skip
+NEEDED_ROWS = frozenset({"corpus_generation", "bulk_import"})

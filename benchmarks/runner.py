@@ -41,6 +41,8 @@ async def run(config: BenchConfig) -> RunResult:
     result = RunResult(config=config, notes=bench.notes)
     result.load_average["start"] = os.getloadavg()
     for row in CORPUS_ROWS:
+        if not config.wants(row.__name__):
+            continue
         log.info("bench_row_started", row=row.__name__)
         result.figures += await row(bench)
     with tempfile.TemporaryDirectory(prefix="tv-bench-") as directory:
@@ -57,6 +59,8 @@ async def run(config: BenchConfig) -> RunResult:
 async def _run_dialect(run: DialectRun, result: RunResult) -> None:
     result.server_versions[run.dialect] = await run.target.server_version()
     for row in DIALECT_ROWS:
+        if not run.bench.config.wants(row.__name__):
+            continue
         log.info("bench_row_started", row=row.__name__, dialect=run.dialect)
         row_started = time.perf_counter()
         result.figures += await row(run)
