@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+import bot  # noqa: F401  # first: aiogram's models are then built on first use, as in production
 from core.config_spec import KEYS
 from core.db import migrate
 from core.db.database import Database
