@@ -15,13 +15,13 @@ from sqlalchemy import text
 
 from core.db.database import Database
 from core.db.search_index import FTS_TABLES
+from core.db.statistics import refresh_statistics
 from services.jobs.context import JobContext
 from services.jobs.disk import disk_usage, human_bytes
 from services.jobs.models import JobOutcome
 
 MERGE_PAGES = 500  # pages written per merge step (~2 MB): one short write transaction
 MAX_MERGE_STEPS = 2000  # a bound, far above what a daily run needs
-ANALYSIS_LIMIT = 1000  # rows ANALYZE samples per index: statistics without a full scan
 VACUUM_FREE_RATIO = 0.25
 VACUUM_MIN_FREE_PAGES = 256
 POSTGRES_TABLES = ("messages", "message_versions", "media", "detections", "alerts", "tasks")
@@ -63,7 +63,7 @@ async def maintain_postgres(db: Database) -> dict[str, Any]:
 
 async def maintain_sqlite(db: Database) -> dict[str, Any]:
     merges = {table: await merge_fts(db, table) for table in FTS_TABLES}
-    await _analyze(db)
+    await refresh_statistics(db)
     free_pages, pages = await _page_counts(db)
     ratio = free_pages / pages if pages else 0.0
     vacuum = free_pages >= VACUUM_MIN_FREE_PAGES and ratio >= VACUUM_FREE_RATIO
@@ -96,18 +96,6 @@ async def merge_fts(db: Database, table: str) -> int:
         if after - before < 2:
             return step
     return MAX_MERGE_STEPS
-
-
-async def _analyze(db: Database) -> None:
-    async with db.unit_of_work() as uow:
-        conn = uow.connection
-        await conn.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
-        await conn.exec_driver_sql("ANALYZE")
-        await conn.exec_driver_sql("PRAGMA analysis_limit=0")
-        await uow.commit()
-    async with db.unit_of_work() as uow:
-        await uow.connection.exec_driver_sql("PRAGMA optimize")
-        await uow.commit()
 
 
 async def _page_counts(db: Database) -> tuple[int, int]:
