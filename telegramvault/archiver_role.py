@@ -123,7 +123,7 @@ def build_archiver(core: Core, client: Any, *, account_id: int | None = None) ->
         worker_id=worker_id, account_id=account_id,
     )  # fmt: skip
     backfill = BackfillService(gateway, ingest, core.db)
-    heartbeat = ArchiverHeartbeat(core.db)
+    heartbeat = ArchiverHeartbeat(core.db, label=settings.telegram.account)
     enricher = _enricher(core, client)
     return Archiver(
         client, watch, backfill, live, media, heartbeat, enricher, media_wanted,

@@ -76,7 +76,13 @@ def http_runner(
     bot_alive = None if liveness is None else liveness.alive_now
 
     async def health() -> HealthReport:
-        return await check_health(core.db, roles=roles, bot_alive=bot_alive, now=datetime.now(UTC))
+        return await check_health(
+            core.db,
+            roles=roles,
+            bot_alive=bot_alive,
+            now=datetime.now(UTC),
+            account=core.settings.telegram.account,
+        )
 
     return serve_http(core.settings.http, health=health, metrics=metrics.exposition, stop=stop)
 

@@ -15,7 +15,7 @@ def status_reply(status: VaultStatus, tz: ZoneInfo) -> Reply:
     sections = [
         "<b>📦 Vault status</b>",
         _totals(status),
-        _live(status.live, tz),
+        _live(status.archivers, tz),
         _backfill(status),
         _queues(status),
         _flood_waits(status, tz),
@@ -39,15 +39,28 @@ def _totals(status: VaultStatus) -> str:
     )
 
 
-def _live(live: LiveState, tz: ZoneInfo) -> str:
-    if live.updated_at is None:
+def _live(archivers: tuple[LiveState, ...], tz: ZoneInfo) -> str:
+    """One archiver as one section (as before accounts); several, one line per account."""
+    if not archivers:
         return "<b>Live</b>: archiver never connected"
+    if len(archivers) == 1:
+        return "<b>Live</b>: " + _live_state(archivers[0], tz, separator="\n")
+    lines = [f"<b>Live</b> · {number(len(archivers))} accounts"]
+    for live in archivers:
+        name = esc(live.label) if live.label is not None else "older version"
+        lines.append(f"• <b>{name}</b>: {_live_state(live, tz, separator=' · ')}")
+    return "\n".join(lines)
+
+
+def _live_state(live: LiveState, tz: ZoneInfo, *, separator: str) -> str:
+    if live.updated_at is None:
+        return "archiver never connected"
     if live.stale:
-        return f"<b>Live</b>: ⚠️ no news from the archiver since {when(live.updated_at, tz)}"
+        return f"⚠️ no news from the archiver since {when(live.updated_at, tz)}"
     state = "🟢 connected" if live.connected else "🔴 disconnected"
     account = f" as {esc(live.account)}" if live.account else ""
     return (
-        f"<b>Live</b>: {state}{account} since {when(live.since, tz)}\n"
+        f"{state}{account} since {when(live.since, tz)}{separator}"
         f"last event {when(live.last_event_at, tz)} · last sync {when(live.last_sync_at, tz)}"
     )
 

@@ -5,7 +5,9 @@ arguments (a row may come from an older bot, or be typed into the database by ha
 service, reports progress as the work goes, and returns the one line the admin is told.
 A newly watched chat's history is queued as a backfill task of its own that reuses the watch
 task's progress message, so the admin follows the whole story in one message; with several
-accounts, only the archiver of the account that watches the chat claims it.
+accounts, only the archiver of the account that watches the chat claims it. A watch task meant
+for one account (the admin chose it) runs in that account's archiver, which refuses a private
+chat or basic group of another account (the task fails naming that account).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from core.domain.messages import ChatInfo
 from core.errors import InvalidInputError
 from services.archiver.backfill import BackfillReport, BackfillService
 from services.archiver.flood_progress import FloodListener, flood_waits_reported_to
-from services.archiver.watchlist import WatchListService
+from services.archiver.watchlist import Account, WatchListService
 from services.media.retry import MediaRetryService, MediaSweepReport
 from services.tasks.queue import Task, TaskQueue
 from services.tasks.worker import ProgressReporter, TaskHandler, TaskOutcome
@@ -79,12 +81,26 @@ class ArchiverTasks:
         else:
             chat = await self._watch.watch(reference, added_by=added_by)
         queued, created = await self._queue_backfill(task, chat)
-        name = _name(chat.id, chat.title)
+        owner = await self._watch.owner(chat.id)
+        name = _name(chat.id, chat.title) + self._archived_by(owner)
         follow = "backfill queued" if created else "its backfill is already under way"
         return TaskOutcome(
             f"Watching {name}; {follow} (task #{queued.id})",
-            {"chat_id": chat.id, "title": chat.title, "backfill_task": queued.id},
+            {
+                "chat_id": chat.id,
+                "title": chat.title,
+                "backfill_task": queued.id,
+                "account": owner.label if owner is not None else None,
+            },
         )
+
+    def _archived_by(self, owner: Account | None) -> str:
+        """Said when the chat stays with the account that watched it first (a channel or
+        supergroup another account asked for: one account archives it for all)."""
+        mine = self._watch.account_id
+        if owner is None or mine is None or owner.id == mine:
+            return ""
+        return f", archived by the account '{owner.label}', which watched it first"
 
     async def _queue_backfill(self, task: Task, chat: ChatInfo) -> tuple[Task, bool]:
         """The backfill goes to the account that owns the chat now: this archiver's, unless

@@ -1,17 +1,20 @@
 """/health: what this process runs, checked now — the database, the archiver, the bot's polling.
 
 A process checks what it runs: the archiver's connection fails the report only where the
-archiver role runs, and the bot's polling only where the bot runs. The archiver's heartbeat
-(shared through the database) is always reported, as information where the archiver runs
-elsewhere. The last finished catch-up is information too: the archiver catches up once at
-start, so its age says nothing about whether the process is healthy now.
+archiver role runs, and the bot's polling only where the bot runs. Every account's archiver
+writes its own heartbeat (shared through the database); where an archiver runs, its account's
+heartbeat is the required ``archiver`` check and the other accounts are reported beside it as
+``archiver:<label>``. Elsewhere a single account is reported as ``archiver``, as before accounts;
+several are summed up in ``archiver`` and reported one by one. The last finished catch-up is
+information too: the archiver catches up once at start, so its age says nothing about whether
+the process is healthy now.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,13 +23,16 @@ import structlog
 from core.db.database import Database
 from core.errors import InvalidInputError
 from core.redaction import Redactor
-from services.status.heartbeat import read_live_state
+from services.status.heartbeat import NO_HEARTBEAT, read_live_states
 from services.status.snapshot import LiveState
 
 log = structlog.get_logger(__name__)
 DATABASE_TIMEOUT = 3.0  # seconds for each database round trip of a check
 MAX_ERROR_CHARS = 200
 DATABASE, ARCHIVER, LAST_SYNC, BOT_POLLING = "database", "archiver", "last_sync", "bot_polling"
+# The name of an older version's unlabelled heartbeat (no account label has brackets).
+OLDER_ARCHIVER = "(older version)"
+Live = tuple[LiveState, ...] | str  # every account's heartbeat, or why it could not be read
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +92,11 @@ async def _ping(db: Database, seconds: float) -> CheckResult:
     return CheckResult(True, f"{db.dialect} answers")
 
 
-async def _live_state(db: Database, now: datetime, seconds: float) -> LiveState | str:
-    """The archiver's heartbeat, or why it could not be read."""
+async def _live_states(db: Database, now: datetime, seconds: float) -> Live:
+    """Every account's heartbeat, or why they could not be read."""
     try:
         async with asyncio.timeout(seconds), db.reader() as uow:
-            return await read_live_state(uow, now)
+            return await read_live_states(uow, now)
     except TimeoutError:
         return f"the heartbeat could not be read within {seconds:g} s"
     except Exception as error:  # the database check tells the cause; this one only reports
@@ -123,6 +129,50 @@ def last_sync_check(live: LiveState | str, now: datetime) -> CheckResult:
     return CheckResult(True, f"last catch-up finished {_ago(now, live.last_sync_at)}", False)
 
 
+def accounts_check(states: tuple[LiveState, ...], *, required: bool) -> CheckResult:
+    """Several accounts reported elsewhere: how many are connected, and which are not."""
+    down = [account_name(state) for state in states if not state.connected]
+    detail = f"{len(states) - len(down)} of {len(states)} accounts connected"
+    if down:
+        detail += f"; not connected: {', '.join(down)}"
+    return CheckResult(not down, detail, required)
+
+
+def account_name(state: LiveState) -> str:
+    return state.label if state.label is not None else OLDER_ARCHIVER
+
+
+def _pair(live: LiveState | str, now: datetime, *, required: bool) -> dict[str, CheckResult]:
+    return {
+        ARCHIVER: archiver_check(live, now, required=required),
+        LAST_SYNC: last_sync_check(live, now),
+    }
+
+
+def archiver_checks(
+    live: Live, now: datetime, *, here: str | None, required: bool
+) -> dict[str, CheckResult]:
+    """The archiver and last-sync checks. ``here``: the label of the account whose archiver
+    runs in this process, whose heartbeat is then required (``required`` says the archiver
+    runs here; its account unknown, every account reported is required)."""
+    if isinstance(live, str):
+        return _pair(live, now, required=required)
+    if here is not None:
+        own = next((s for s in live if s.label == here), replace(NO_HEARTBEAT, label=here))
+        checks = _pair(own, now, required=True)
+        others = [state for state in live if state is not own]
+    elif len(live) <= 1:
+        return _pair(live[0] if live else NO_HEARTBEAT, now, required=required)
+    else:
+        checks = {ARCHIVER: accounts_check(live, required=required)}
+        others = list(live)
+    for state in others:
+        name = account_name(state)
+        checks[f"{ARCHIVER}:{name}"] = archiver_check(state, now, required=False)
+        checks[f"{LAST_SYNC}:{name}"] = last_sync_check(state, now)
+    return checks
+
+
 def bot_check(alive: bool) -> CheckResult:
     if alive:
         return CheckResult(True, "polling: the Bot API answers")
@@ -138,20 +188,20 @@ async def check_health(
     bot_alive: Callable[[], bool] | None,
     now: datetime,
     db_seconds: float = DATABASE_TIMEOUT,
+    account: str | None = None,
 ) -> HealthReport:
-    """Check what this process runs (``roles``); ``bot_alive`` is needed where the bot runs."""
+    """Check what this process runs (``roles``); ``bot_alive`` is needed where the bot runs,
+    ``account`` (the TELEGRAM_ACCOUNT label) where the archiver runs."""
     if "bot" in roles and bot_alive is None:
         raise InvalidInputError("the bot runs in this process: its polling liveness is needed")
     database = await _ping(db, db_seconds)
     if database.ok:
-        live: LiveState | str = await _live_state(db, now, db_seconds)
+        live: Live = await _live_states(db, now, db_seconds)
     else:
         live = "unknown: the database cannot be read"
-    checks = {
-        DATABASE: database,
-        ARCHIVER: archiver_check(live, now, required="archiver" in roles),
-        LAST_SYNC: last_sync_check(live, now),
-    }
+    archiver_here = "archiver" in roles
+    here = account if archiver_here else None
+    checks = {DATABASE: database, **archiver_checks(live, now, here=here, required=archiver_here)}
     if bot_alive is not None and "bot" in roles:
         checks[BOT_POLLING] = bot_check(bot_alive())
     report = HealthReport(checks, now)

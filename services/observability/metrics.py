@@ -2,7 +2,8 @@
 
 Gauges for what the vault holds and what waits in its queues (every known state is listed,
 zero included, so a series never appears out of nowhere), counters for what only grows (flood
-waits ever recorded, job runs in this process), and the archiver's and this process's state.
+waits ever recorded, job runs in this process), and each account's archiver and this process's
+state.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from core.errors import InvalidInputError
 from services.observability.exposition import COUNTER, GAUGE, MetricFamily, Sample, render
 from services.observability.job_runs import JobRunCounter
 from services.observability.readings import VaultReadings, read_vault
+from services.status.heartbeat import NO_HEARTBEAT
+from services.status.snapshot import LiveState
 
 PREFIX = "telegramvault_"
 ALERT_STATES = (
@@ -81,20 +84,31 @@ def vault_families(readings: VaultReadings) -> list[MetricFamily]:
 
 
 def _archiver_families(readings: VaultReadings) -> list[MetricFamily]:
-    live = readings.live
-    synced = [] if live.last_sync_at is None else [Sample(live.last_sync_at.timestamp())]
+    """One sample per account, labelled ``account``; with no archiver ever heard of, a single
+    unlabelled "not connected" (an older version's heartbeat is unlabelled too)."""
+    states = readings.archivers or (NO_HEARTBEAT,)
+    connected = [Sample(1 if s.connected else 0, _account_labels(s)) for s in states]
+    synced = [
+        Sample(s.last_sync_at.timestamp(), _account_labels(s))
+        for s in states
+        if s.last_sync_at is not None
+    ]
     return [
         _gauge(
             "archiver_connected",
-            "1 while the archiver's heartbeat is fresh and it is connected to Telegram.",
-            Sample(1 if live.connected else 0),
+            "1 while an account's archiver heartbeat is fresh and it is connected to Telegram.",
+            *connected,
         ),
         _gauge(
             "archiver_last_sync_timestamp_seconds",
-            "When the archiver last finished catching up (Unix time).",
+            "When an account's archiver last finished catching up (Unix time).",
             *synced,
         ),
     ]
+
+
+def _account_labels(state: LiveState) -> dict[str, str]:
+    return {} if state.label is None else {"account": state.label}
 
 
 def _last_run_families(readings: VaultReadings) -> list[MetricFamily]:

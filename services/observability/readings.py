@@ -3,7 +3,8 @@
 The counts are those /status makes (services/status/counts.py), cut to what the metrics show:
 the message totals (the partial ``deleted_at`` index serves the deleted count) and each queue
 by state, a GROUP BY over the queue tables' ``(state, …)`` indexes. The flood waits in force
-are found through the ``until`` index; the job runs recorded in ``vault_meta`` are one row each.
+are found through the ``until`` index; the job runs and the archivers' heartbeats recorded in
+``vault_meta`` are one row each.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from core.db.database import Database
 from core.db.tables import flood_waits, media, messages, tasks
 from services.jobs.models import JobRun
 from services.jobs.runs import load_last_runs
-from services.status.heartbeat import read_live_state
+from services.status.heartbeat import read_live_states
 from services.status.service import current_waits
 from services.status.snapshot import LiveState
 
@@ -34,7 +35,7 @@ class VaultReadings:
     alerts: dict[str, int]
     media: dict[str, int]
     tasks: dict[str, int]
-    live: LiveState
+    archivers: tuple[LiveState, ...]  # one per account (see read_live_states)
     last_runs: dict[str, JobRun]
     read_at: datetime
 
@@ -62,7 +63,7 @@ async def read_vault(db: Database, now: datetime) -> VaultReadings:
         media_states = await _by_state(conn, media)
         task_states = await _by_state(conn, tasks)
         active = current_waits(await uow.flood_waits.active(now))
-        live = await read_live_state(conn, now)
+        archivers = await read_live_states(conn, now)
     return VaultReadings(
         messages=int(row["messages"]),
         deleted=int(row["deleted"]),
@@ -71,7 +72,7 @@ async def read_vault(db: Database, now: datetime) -> VaultReadings:
         alerts=alerts,
         media=media_states,
         tasks=task_states,
-        live=live,
+        archivers=archivers,
         last_runs=await load_last_runs(db),
         read_at=now,
     )

@@ -1,11 +1,13 @@
-"""/status: reads totals, backfill progress, queues, waits, errors and the archiver's heartbeat."""
+"""/status: reads totals, backfill progress, queues, waits, errors and each archiver's heartbeat."""
 
 from services.status.heartbeat import (
     HEARTBEAT_INTERVAL,
     HEARTBEAT_KEY,
     HEARTBEAT_STALE_AFTER,
     ArchiverHeartbeat,
+    heartbeat_key,
     read_live_state,
+    read_live_states,
 )
 from services.status.service import StatusService
 from services.status.snapshot import (
@@ -31,5 +33,7 @@ __all__ = [
     "RecentError",
     "StatusService",
     "VaultStatus",
+    "heartbeat_key",
     "read_live_state",
+    "read_live_states",
 ]

@@ -1,9 +1,14 @@
-"""The archiver's heartbeat: its live state in ``vault_meta``, so a bot in another process sees it.
+"""Each archiver's heartbeat: its live state in ``vault_meta``, so a bot in another process sees it.
 
-The archiver owns an ArchiverHeartbeat: it reports connect, disconnect and finished catch-ups
+Every archiver (one per Telegram account) owns an ArchiverHeartbeat writing the row
+``archiver_heartbeat:<account label>``: it reports connect, disconnect and finished catch-ups
 right away, notes live events in memory (every event must stay cheap), and ``run`` writes the
-whole state every HEARTBEAT_INTERVAL seconds. The row's ``updated_at`` tells a reader whether
-the archiver is still alive: older than HEARTBEAT_STALE_AFTER means it stopped without saying.
+whole state every HEARTBEAT_INTERVAL seconds. A row's ``updated_at`` tells a reader whether its
+archiver is still alive: older than HEARTBEAT_STALE_AFTER means it stopped without saying.
+
+Versions before accounts wrote one row, ``archiver_heartbeat``. A reader still shows it while it
+is the only one or is fresh (an older archiver still running beside newer ones); a newer
+archiver removes it with its first beat.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,10 +35,11 @@ from services.status.snapshot import LiveState
 
 log = structlog.get_logger(__name__)
 
-HEARTBEAT_KEY = "archiver_heartbeat"
+HEARTBEAT_KEY = "archiver_heartbeat"  # the single row of older versions, and every key's prefix
+ACCOUNT_KEY_PREFIX = f"{HEARTBEAT_KEY}:"
 HEARTBEAT_INTERVAL = 30.0  # seconds
 HEARTBEAT_STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_INTERVAL)
-HEARTBEAT_FORMAT = 1
+HEARTBEAT_FORMAT = 2
 NO_HEARTBEAT = LiveState(
     connected=False,
     account=None,
@@ -43,6 +49,11 @@ NO_HEARTBEAT = LiveState(
     updated_at=None,
     stale=True,
 )
+
+
+def heartbeat_key(label: str) -> str:
+    """The ``vault_meta`` key of the account labelled ``label``."""
+    return ACCOUNT_KEY_PREFIX + label
 
 
 def _utc_now() -> datetime:
@@ -61,9 +72,9 @@ def _parse(value: Any) -> datetime | None:
 
 
 class ArchiverHeartbeat:
-    """Written by the archiver (every HEARTBEAT_INTERVAL seconds and on connect, disconnect and
-    sync) into vault_meta under key 'archiver_heartbeat' as JSON, so a bot in another process
-    sees the live state.
+    """Written by the archiver of the account ``label`` (every HEARTBEAT_INTERVAL seconds and on
+    connect, disconnect and sync) into vault_meta under ``archiver_heartbeat:<label>`` as JSON,
+    so a bot in another process sees the live state.
 
     ``beat`` and the reports that write raise what the database raises; ``run`` logs a failed
     beat and keeps going, since a heartbeat must not take the archiver down.
@@ -73,16 +84,21 @@ class ArchiverHeartbeat:
         self,
         db: Database,
         *,
+        label: str,
         account: str | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
+        if not label:
+            raise InvalidInputError("a heartbeat needs the label of its account")
         self._db = db
+        self.label = label
         self.account = account
         self._clock = clock
         self._connected = False
         self._since: datetime | None = None
         self._last_event_at: datetime | None = None
         self._last_sync_at: datetime | None = None
+        self._legacy_removed = False
 
     async def connected(self) -> None:
         self._connected, self._since = True, self._clock()
@@ -102,12 +118,18 @@ class ArchiverHeartbeat:
         await self.beat()
 
     async def beat(self) -> None:
-        """Write the current state (one upsert of the heartbeat row)."""
+        """Write the current state (one upsert of the account's row); the first beat also
+        removes the single row an older version left, which would only repeat a dead state."""
         value = json.dumps(self._document(self._clock()), separators=(",", ":"))
         stmt = upsert(self._db.dialect, vault_meta, ("key",), ("value",))
         async with self._db.unit_of_work() as uow:
-            await uow.connection.execute(stmt, {"key": HEARTBEAT_KEY, "value": value})
+            await uow.connection.execute(stmt, {"key": heartbeat_key(self.label), "value": value})
+            if not self._legacy_removed:
+                await uow.connection.execute(
+                    delete(vault_meta).where(vault_meta.c.key == HEARTBEAT_KEY)
+                )
             await uow.commit()
+        self._legacy_removed = True
 
     async def run(self, stop: asyncio.Event, interval: float = HEARTBEAT_INTERVAL) -> None:
         """Beat every ``interval`` seconds until ``stop`` is set (it wakes the wait at once)."""
@@ -124,6 +146,7 @@ class ArchiverHeartbeat:
     def _document(self, now: datetime) -> dict[str, Any]:
         return {
             "format": HEARTBEAT_FORMAT,
+            "label": self.label,
             "connected": self._connected,
             "account": self.account,
             "since": _iso(self._since),
@@ -133,10 +156,12 @@ class ArchiverHeartbeat:
         }
 
 
-def live_state_from(value: str | None, now: datetime) -> LiveState:
-    """Decode a heartbeat row's value; a missing or unreadable one reads as no heartbeat."""
+def live_state_from(value: str | None, now: datetime, label: str | None = None) -> LiveState:
+    """Decode a heartbeat row's value (``label``: the account its key names); a missing or
+    unreadable one reads as no heartbeat."""
+    silent = replace(NO_HEARTBEAT, label=label)
     if value is None:
-        return NO_HEARTBEAT
+        return silent
     try:
         document = json.loads(value)
         account = document.get("account")
@@ -149,17 +174,56 @@ def live_state_from(value: str | None, now: datetime) -> LiveState:
             last_sync_at=_parse(document.get("last_sync_at")),
             updated_at=updated_at,
             stale=updated_at is None or now - updated_at > HEARTBEAT_STALE_AFTER,
+            label=label,
         )
     except (ValueError, KeyError, TypeError, AttributeError) as error:
-        log.warning("heartbeat_unreadable", error_type=type(error).__name__)
-        return NO_HEARTBEAT
+        log.warning("heartbeat_unreadable", label=label, error_type=type(error).__name__)
+        return silent
     # A crashed archiver never says it went away: a stale "connected" is not believed.
     return replace(state, connected=False) if state.stale else state
 
 
-async def read_live_state(source: AsyncConnection | UnitOfWork, now: datetime) -> LiveState:
-    """The archiver's live state as its last heartbeat left it, judged at ``now``."""
-    conn = source.connection if isinstance(source, UnitOfWork) else source
-    query = select(vault_meta.c.value).where(vault_meta.c.key == HEARTBEAT_KEY)
-    value = (await conn.execute(query)).scalar_one_or_none()
-    return live_state_from(value, now)
+def _connection(source: AsyncConnection | UnitOfWork) -> AsyncConnection:
+    return source.connection if isinstance(source, UnitOfWork) else source
+
+
+async def read_live_states(
+    source: AsyncConnection | UnitOfWork, now: datetime
+) -> tuple[LiveState, ...]:
+    """Every account's archiver as its last heartbeat left it, judged at ``now``, by label.
+
+    An older version's single row comes last, and only while it is the only one or still
+    fresh: beside newer archivers, a stale one is what an upgraded archiver left behind.
+    """
+    query = select(vault_meta.c.key, vault_meta.c.value).where(
+        or_(
+            vault_meta.c.key == HEARTBEAT_KEY,
+            vault_meta.c.key.startswith(ACCOUNT_KEY_PREFIX, autoescape=True),
+        )
+    )
+    rows: dict[str, str] = dict((await _connection(source).execute(query)).all())
+    legacy = rows.pop(HEARTBEAT_KEY, None)
+    states = [
+        live_state_from(value, now, key.removeprefix(ACCOUNT_KEY_PREFIX))
+        for key, value in sorted(rows.items())
+    ]
+    if legacy is not None:
+        old = live_state_from(legacy, now)
+        if not states or not old.stale:
+            states.append(old)
+    return tuple(states)
+
+
+async def read_live_state(
+    source: AsyncConnection | UnitOfWork, now: datetime, *, label: str | None = None
+) -> LiveState:
+    """One archiver's live state: the account labelled ``label``, or without a label the only
+    archiver there is (InvalidInputError when several report: say which)."""
+    states = await read_live_states(source, now)
+    if label is not None:
+        found = [state for state in states if state.label == label]
+        return found[0] if found else replace(NO_HEARTBEAT, label=label)
+    if len(states) > 1:
+        labels = ", ".join(str(state.label) for state in states)
+        raise InvalidInputError(f"several archivers report ({labels}): name the account")
+    return states[0] if states else NO_HEARTBEAT

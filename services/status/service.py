@@ -1,9 +1,9 @@
 """StatusService: everything /status shows, read in one reader transaction.
 
 A handful of statements whatever the vault's size: the counts (one SELECT of indexed COUNTs),
-the watched chats' progress, the flood waits in force, the newest errors, the heartbeat row and,
-on PostgreSQL, the database size. None of them grows with the number of chats or messages
-beyond what its index visits.
+the watched chats' progress, the flood waits in force, the newest errors, the heartbeat rows
+(one per account) and, on PostgreSQL, the database size. None of them grows with the number of
+chats or messages beyond what its index visits.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from core.domain.flood import FloodWaitEvent
 from core.errors import InvalidInputError
 from core.redaction import Redactor
 from services.status.counts import read_counts
-from services.status.heartbeat import read_live_state
+from services.status.heartbeat import read_live_states
 from services.status.progress import read_chat_progress
 from services.status.recent_errors import read_recent_errors
 from services.status.sizes import database_bytes, disk_free_bytes
@@ -80,7 +80,7 @@ class StatusService:
             chats = await read_chat_progress(conn, self._excluded, chat_limit)
             waits = current_waits(await uow.flood_waits.active(now))
             errors = await read_recent_errors(conn, self._redactor)
-            live = await read_live_state(conn, now)
+            archivers = await read_live_states(conn, now)
             db_bytes = await database_bytes(conn, self._db.engine.url)
         return VaultStatus(
             totals=counts.totals,
@@ -91,7 +91,7 @@ class StatusService:
             recent_errors=tuple(errors),
             database_bytes=db_bytes,
             media_bytes=counts.media_bytes,
-            live=live,
+            archivers=archivers,
             uptime_seconds=self._uptime(now),
             generated_at=now,
             disk_free_bytes=disk_free_bytes(self._media_dir),

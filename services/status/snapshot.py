@@ -78,12 +78,14 @@ class RecentError:
 
 @dataclass(frozen=True, slots=True)
 class LiveState:
-    """The archiver's live connection as its heartbeat last reported it.
+    """One archiver's live connection as its heartbeat last reported it.
 
     ``connected`` is True only while the heartbeat is fresh: a crashed archiver cannot say it
     went away, so a ``stale`` heartbeat (older than HEARTBEAT_STALE_AFTER) counts as not
     connected. ``since``: when the current connected or disconnected state began. A vault
     whose archiver never wrote a heartbeat is not connected, stale, and has no times.
+    ``account`` is who the session is logged in as (``@username``); ``label`` the account's
+    TELEGRAM_ACCOUNT label, None for the single heartbeat an older version wrote.
     """
 
     connected: bool
@@ -93,6 +95,7 @@ class LiveState:
     last_sync_at: datetime | None
     updated_at: datetime | None
     stale: bool
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,8 @@ class VaultStatus:
     first, at most five. ``database_bytes`` is None when unknown (an in-memory database);
     ``media_bytes`` sums the stored blobs; ``uptime_seconds`` is None without a start time.
     ``disk_free_bytes``: free space on the media directory's file system, None when unknown.
+    ``archivers``: each account's archiver by label (an older version's unlabelled heartbeat
+    last); empty when no archiver ever ran on the vault.
     """
 
     totals: ArchiveTotals
@@ -114,7 +119,7 @@ class VaultStatus:
     recent_errors: tuple[RecentError, ...]
     database_bytes: int | None
     media_bytes: int
-    live: LiveState
+    archivers: tuple[LiveState, ...]
     uptime_seconds: float | None
     generated_at: datetime
     disk_free_bytes: int | None = None

@@ -115,8 +115,10 @@ async def _flood_waits(db: Database) -> None:
         await uow.commit()
 
 
-async def _heartbeat(db: Database, at: datetime, *, synced: bool = True) -> None:
-    heartbeat = ArchiverHeartbeat(db, account="@vault", clock=Clock(at))
+async def _heartbeat(
+    db: Database, at: datetime, *, synced: bool = True, label: str = "main"
+) -> None:
+    heartbeat = ArchiverHeartbeat(db, label=label, account=f"@{label}_user", clock=Clock(at))
     await heartbeat.connected()
     if synced:
         await heartbeat.synced()
@@ -191,9 +193,11 @@ async def test_queues_by_state_list_every_known_state(filled: Database) -> None:
 
 async def test_archiver_jobs_and_uptime(filled: Database) -> None:
     scraped = await _scrape(filled)
-    assert scraped.value("telegramvault_archiver_connected") == 1
+    assert scraped.series("telegramvault_archiver_connected") == {(("account", "main"),): 1}
     synced_at = (NOW - timedelta(seconds=20)).timestamp()
-    assert scraped.value("telegramvault_archiver_last_sync_timestamp_seconds") == synced_at
+    assert scraped.series("telegramvault_archiver_last_sync_timestamp_seconds") == {
+        (("account", "main"),): synced_at
+    }
     assert scraped.series("telegramvault_job_last_run_seconds") == {
         (("job", CATCH_UP),): 1.25, (("job", DIGEST),): 0.5,
     }  # fmt: skip
@@ -217,7 +221,7 @@ async def test_an_empty_vault_reads_as_zeros_and_a_stale_archiver(db: Database) 
 
 async def test_a_silent_archiver_reads_as_disconnected(db: Database) -> None:
     await _heartbeat(db, NOW - HEARTBEAT_STALE_AFTER - timedelta(seconds=1))
-    assert (await _scrape(db)).value("telegramvault_archiver_connected") == 0
+    assert (await _scrape(db)).value("telegramvault_archiver_connected", account="main") == 0
 
 
 async def _broken() -> JobOutcome:
@@ -265,7 +269,7 @@ async def test_everything_up_is_healthy(filled: Database) -> None:
     assert set(report.checks) == {"database", "archiver", "last_sync", "bot_polling"}
     assert all(check.ok for check in report.checks.values())
     assert report.checks["database"].detail == f"{filled.dialect} answers"
-    assert "connected as @vault" in report.checks["archiver"].detail
+    assert "connected as @main_user" in report.checks["archiver"].detail
     assert "20 s ago" in report.checks["last_sync"].detail
 
 

@@ -51,7 +51,9 @@ class Clock:
 
 async def _forget_heartbeat(db: Database) -> None:
     async with db.unit_of_work() as uow:
-        await uow.connection.execute(delete(vault_meta).where(vault_meta.c.key == HEARTBEAT_KEY))
+        await uow.connection.execute(
+            delete(vault_meta).where(vault_meta.c.key.startswith(HEARTBEAT_KEY, autoescape=True))
+        )
         await uow.commit()
 
 
@@ -324,7 +326,7 @@ async def test_an_empty_vault(vault: Database, tmp_path: Path) -> None:
     assert status.queues.media_pending == status.queues.tasks_queued == 0
     assert (status.chats, status.chats_total, status.flood_waits) == ((), 0, ())
     assert (status.recent_errors, status.media_bytes, status.disk_free_bytes) == ((), 0, None)
-    assert (status.live.connected, status.live.stale, status.live.updated_at) == (False, True, None)
+    assert status.archivers == ()
     assert (status.uptime_seconds, status.generated_at) == (None, NOW)
 
 
@@ -340,20 +342,20 @@ async def test_a_naive_start_time_is_refused(vault: Database, tmp_path: Path) ->
 
 async def test_a_connected_archiver_shows_live(vault: Database, tmp_path: Path) -> None:
     clock = Clock(NOW - timedelta(seconds=20))
-    heartbeat = ArchiverHeartbeat(vault, account="main", clock=clock)
+    heartbeat = ArchiverHeartbeat(vault, label="main", account="@vault", clock=clock)
     await heartbeat.connected()
     clock.now = NOW - timedelta(seconds=10)
     heartbeat.event_seen()
     await heartbeat.synced()
-    live = (await _service(vault, tmp_path).snapshot()).live
-    assert (live.connected, live.stale, live.account) == (True, False, "main")
+    (live,) = (await _service(vault, tmp_path).snapshot()).archivers
+    assert (live.connected, live.stale, live.account, live.label) == (True, False, "@vault", "main")
     assert live.since == NOW - timedelta(seconds=20)
     assert live.last_event_at == live.last_sync_at == live.updated_at == NOW - timedelta(seconds=10)
 
 
 async def test_a_silent_archiver_goes_stale(vault: Database) -> None:
     clock = Clock(NOW)
-    await ArchiverHeartbeat(vault, clock=clock).connected()
+    await ArchiverHeartbeat(vault, label="main", clock=clock).connected()
     async with vault.reader() as uow:
         fresh = await read_live_state(uow, NOW + HEARTBEAT_STALE_AFTER)
         late = await read_live_state(uow.connection, NOW + HEARTBEAT_STALE_AFTER + timedelta(1))
@@ -363,7 +365,7 @@ async def test_a_silent_archiver_goes_stale(vault: Database) -> None:
 
 async def test_a_disconnect_is_reported(vault: Database) -> None:
     clock = Clock(NOW - timedelta(minutes=5))
-    heartbeat = ArchiverHeartbeat(vault, clock=clock)
+    heartbeat = ArchiverHeartbeat(vault, label="main", clock=clock)
     await heartbeat.connected()
     clock.now = NOW
     await heartbeat.disconnected()
@@ -388,7 +390,7 @@ def _stopping_after(beats: int, stop: asyncio.Event, clock: Clock) -> Callable[[
 
 async def test_run_beats_until_stopped(vault: Database) -> None:
     stop, clock = asyncio.Event(), Clock(NOW)
-    heartbeat = ArchiverHeartbeat(vault, clock=_stopping_after(3, stop, clock))
+    heartbeat = ArchiverHeartbeat(vault, label="main", clock=_stopping_after(3, stop, clock))
     await asyncio.wait_for(heartbeat.run(stop, interval=0.001), timeout=10)
     async with vault.reader() as uow:
         live = await read_live_state(uow, clock.now)
@@ -403,7 +405,9 @@ async def test_run_wakes_as_soon_as_stop_is_set(vault: Database) -> None:
         first_beat.set()
         return clock.now
 
-    runner = asyncio.create_task(ArchiverHeartbeat(vault, clock=tick).run(stop, interval=3600))
+    runner = asyncio.create_task(
+        ArchiverHeartbeat(vault, label="main", clock=tick).run(stop, interval=3600)
+    )
     await asyncio.wait_for(first_beat.wait(), timeout=10)
     stop.set()
     await asyncio.wait_for(runner, timeout=10)  # an hour-long wait was cut short
@@ -427,7 +431,7 @@ class LockedOnce(Database):
 
 async def test_run_survives_a_failed_beat(vault: Database) -> None:
     stop, clock, flaky = asyncio.Event(), Clock(NOW), LockedOnce(vault)
-    heartbeat = ArchiverHeartbeat(flaky, clock=_stopping_after(2, stop, clock))
+    heartbeat = ArchiverHeartbeat(flaky, label="main", clock=_stopping_after(2, stop, clock))
     await asyncio.wait_for(heartbeat.run(stop, interval=0.001), timeout=10)
     async with vault.reader() as uow:
         live = await read_live_state(uow, clock.now)
@@ -437,4 +441,4 @@ async def test_run_survives_a_failed_beat(vault: Database) -> None:
 
 async def test_run_refuses_a_non_positive_interval(vault: Database) -> None:
     with pytest.raises(InvalidInputError, match="interval"):
-        await ArchiverHeartbeat(vault).run(asyncio.Event(), interval=0)
+        await ArchiverHeartbeat(vault, label="main").run(asyncio.Event(), interval=0)

@@ -157,7 +157,7 @@ def _readings(**overrides: object) -> VaultReadings:
     base = VaultReadings(
         messages=10, deleted=1, flood_waits_total=3, flood_waits_active=0,
         alerts={"sent": 4}, media={}, tasks={"queued": 1},
-        live=LIVE, last_runs={}, read_at=T0,
+        archivers=(replace(LIVE, label="main"),), last_runs={}, read_at=T0,
     )  # fmt: skip
     return replace(base, **overrides)
 
@@ -188,4 +188,7 @@ def test_every_family_is_declared_with_its_type_even_without_samples() -> None:
         "telegramvault_job_runs_total": "counter",
     }
     synced_at = (T0 - timedelta(minutes=50)).timestamp()
-    assert scraped.value("telegramvault_archiver_last_sync_timestamp_seconds") == synced_at
+    assert (
+        scraped.value("telegramvault_archiver_last_sync_timestamp_seconds", account="main")
+        == synced_at
+    )

@@ -2,19 +2,63 @@
 Telegram accounts (one per archiver) that own them.
 
 A chat belongs to the account that watches it; a chat with no account (watched before accounts
-existed) belongs to every archiver.
+existed) belongs to every archiver, except a private chat or basic group: Telegram numbers their
+messages per account, so one account only may write them (``numbers_messages_per_account``), and
+those from before accounts go to the first account registered (``adopt_unowned``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db.tables import accounts, backfill_cursors, chats, watched_chats
-from core.db.upsert import upsert
+from core.db.upsert import insert_ignore, upsert
+
+GLOBAL_ID_KINDS = ("channel", "supergroup")  # one message id space shared by every member
+PER_ACCOUNT_KINDS = ("user", "bot", "group")  # private chats and basic groups
+# Marked channel ids are -(10**12 + id); users are positive and basic groups -id above this.
+CHANNEL_ID_CEILING = -1_000_000_000_000
+
+
+def numbers_messages_per_account(chat_id: int, kind: str | None) -> bool:
+    """Whether Telegram numbers the chat's messages per account (private chats, basic groups):
+    told by the stored kind, or by the marked id when the kind is not known."""
+    if kind in GLOBAL_ID_KINDS:
+        return False
+    if kind in PER_ACCOUNT_KINDS:
+        return True
+    return chat_id > CHANNEL_ID_CEILING
+
+
+def _per_account_chat() -> ColumnElement[bool]:
+    """``numbers_messages_per_account`` over the ``chats`` table."""
+    return or_(
+        chats.c.kind.in_(PER_ACCOUNT_KINDS),
+        and_(chats.c.kind.not_in(GLOBAL_ID_KINDS), chats.c.id > CHANNEL_ID_CEILING),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A Telegram account an archiver runs as, by its TELEGRAM_ACCOUNT label."""
+
+    id: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class WatchRow:
+    """A chat's watch row as the live path sees it: whose it is and whether it is watched."""
+
+    chat_id: int
+    enabled: bool
+    account_id: int | None
+    per_account: bool  # its messages are numbered per account: one account only may write it
 
 
 def belongs_to(column: ColumnElement[Any], account_id: int | None) -> ColumnElement[bool]:
@@ -65,6 +109,65 @@ class WatchRepo:
             },
         )
 
+    async def owner(self, chat_id: int) -> Account | None:
+        """The account a chat's watch row names, watched now or once; None: no account."""
+        query = (
+            select(accounts.c.id, accounts.c.label)
+            .join(watched_chats, watched_chats.c.account_id == accounts.c.id)
+            .where(watched_chats.c.chat_id == chat_id)
+        )
+        row = (await self._conn.execute(query)).first()
+        return Account(row.id, row.label) if row else None
+
+    async def claim(self, chat_id: int, account_id: int, at: datetime) -> int | None:
+        """Make a chat ``account_id``'s unless another account owns it: a chat without a row is
+        watched (its ``chats`` row must exist), one of no account adopted. Returns the owner
+        afterwards, another account when one came first."""
+        stmt = insert_ignore(self._dialect, watched_chats, ("chat_id",))
+        values = {"chat_id": chat_id, "account_id": account_id, "enabled": True, "added_at": at}
+        await self._conn.execute(stmt, values)
+        adopt = (
+            update(watched_chats)
+            .where(watched_chats.c.chat_id == chat_id, watched_chats.c.account_id.is_(None))
+            .values(account_id=account_id)
+        )
+        await self._conn.execute(adopt)
+        return await self.account_of(chat_id)
+
+    async def adopt_unowned(self) -> int:
+        """Private chats and basic groups watched before accounts existed go to the first
+        account registered (the one that archived them then, as an upgraded vault's first
+        archiver); returns how many changed hands. Nothing happens while no account exists."""
+        first = select(func.min(accounts.c.id)).scalar_subquery()
+        stmt = (
+            update(watched_chats)
+            .where(
+                watched_chats.c.account_id.is_(None),
+                watched_chats.c.chat_id.in_(select(chats.c.id).where(_per_account_chat())),
+                first.is_not(None),
+            )
+            .values(account_id=first)
+        )
+        return int((await self._conn.execute(stmt)).rowcount or 0)
+
+    async def rows(self) -> list[WatchRow]:
+        """Every watch row with its owner, watched or not (one row per chat ever watched)."""
+        query = select(
+            watched_chats.c.chat_id,
+            watched_chats.c.enabled,
+            watched_chats.c.account_id,
+            chats.c.kind,
+        ).join(chats, chats.c.id == watched_chats.c.chat_id)
+        return [
+            WatchRow(
+                chat_id=r.chat_id,
+                enabled=bool(r.enabled),
+                account_id=r.account_id,
+                per_account=numbers_messages_per_account(r.chat_id, r.kind),
+            )
+            for r in await self._conn.execute(query)
+        ]
+
     async def account_of(self, chat_id: int) -> int | None:
         """The account that owns a watched (or once watched) chat; None: any account."""
         query = select(watched_chats.c.account_id).where(watched_chats.c.chat_id == chat_id)
@@ -109,6 +212,11 @@ class WatchRepo:
         query = select(accounts.c.id).order_by(accounts.c.id)
         return [row[0] for row in await self._conn.execute(query)]
 
+    async def accounts(self) -> list[Account]:
+        """Every registered account with its label, in the order they were first seen."""
+        query = select(accounts.c.id, accounts.c.label).order_by(accounts.c.id)
+        return [Account(row.id, row.label) for row in await self._conn.execute(query)]
+
     async def enabled_ids(self, *, account_id: int | None = None) -> set[int]:
         """Watched chats: every one, or with ``account_id`` those of that account or of none."""
         query = select(watched_chats.c.chat_id).where(watched_chats.c.enabled.is_(True))
@@ -116,17 +224,9 @@ class WatchRepo:
             query = query.where(belongs_to(watched_chats.c.account_id, account_id))
         return {row[0] for row in await self._conn.execute(query)}
 
-    async def owned_by_others(self, account_id: int) -> set[int]:
-        """Watched chats that belong to another account than ``account_id``."""
-        query = select(watched_chats.c.chat_id).where(
-            watched_chats.c.enabled.is_(True),
-            watched_chats.c.account_id.is_not(None),
-            watched_chats.c.account_id != account_id,
-        )
-        return {row[0] for row in await self._conn.execute(query)}
-
     async def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-        """Watched chats with their titles and backfill progress, title order, and the total."""
+        """Watched chats with their titles, backfill progress and owning account's label (None:
+        any account), title order, and the total."""
         query = (
             select(
                 watched_chats.c.chat_id,
@@ -138,9 +238,11 @@ class WatchRepo:
                 chats.c.kind,
                 backfill_cursors.c.fetched,
                 backfill_cursors.c.done,
+                accounts.c.label.label("account"),
             )
             .join(chats, chats.c.id == watched_chats.c.chat_id)
             .outerjoin(backfill_cursors, backfill_cursors.c.chat_id == watched_chats.c.chat_id)
+            .outerjoin(accounts, accounts.c.id == watched_chats.c.account_id)
             .where(watched_chats.c.enabled.is_(True))
             .order_by(func.lower(chats.c.title), watched_chats.c.chat_id)
             .offset(offset)
