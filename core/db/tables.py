@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -38,8 +40,15 @@ def _created() -> Column[object]:
     return Column("created_at", UTCDateTime(), nullable=False, server_default=NOW)
 
 
+# Search walks these newest first reading ``date, id``: on PostgreSQL the id rides along in the
+# index (migration 0008) so a walk never visits the heap; SQLite indexes end with the rowid.
+WALK_INCLUDE: dict[str, Any] = {"postgresql_include": ["id"]}
+
+
 def _partial_date_index(name: str, where: str) -> Index:
-    return Index(name, "date", postgresql_where=text(where), sqlite_where=text(where))
+    return Index(
+        name, "date", postgresql_where=text(where), sqlite_where=text(where), **WALK_INCLUDE
+    )
 
 
 vault_meta = Table(
@@ -166,11 +175,11 @@ messages = Table(
     Column("scanned_at", UTCDateTime()),  # detection done; NULL rows are re-scanned after a crash
     Column("archived_at", UTCDateTime(), nullable=False, server_default=NOW),
     UniqueConstraint("chat_id", "message_id"),
-    Index(None, "chat_id", "date"),
-    Index(None, "sender_id", "date"),
-    Index(None, "date"),
+    Index(None, "chat_id", "date", **WALK_INCLUDE),
+    Index(None, "sender_id", "date", **WALK_INCLUDE),
+    Index(None, "date", **WALK_INCLUDE),
     # The is:/has: filters: newest-first walks over just the rows they keep.
-    Index(None, "media_kind", "date"),
+    Index(None, "media_kind", "date", **WALK_INCLUDE),
     _partial_date_index("ix_messages_date_deleted", "deleted_at IS NOT NULL"),
     _partial_date_index("ix_messages_date_edited", "edit_date IS NOT NULL"),
     _partial_date_index(

@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from core.db.database import Database
 from core.db.search_index import FTS_TABLES
-from core.db.statistics import refresh_statistics
+from core.db.statistics import POSTGRES_GROWING_TABLES, refresh_statistics
 from services.jobs.context import JobContext
 from services.jobs.disk import disk_usage, human_bytes
 from services.jobs.models import JobOutcome
@@ -24,7 +24,6 @@ MERGE_PAGES = 500  # pages written per merge step (~2 MB): one short write trans
 MAX_MERGE_STEPS = 2000  # a bound, far above what a daily run needs
 VACUUM_FREE_RATIO = 0.25
 VACUUM_MIN_FREE_PAGES = 256
-POSTGRES_TABLES = ("messages", "message_versions", "media", "detections", "alerts", "tasks")
 
 
 async def maintain(context: JobContext) -> JobOutcome:
@@ -52,10 +51,8 @@ def _summary(data: dict[str, Any]) -> str:
 
 
 async def maintain_postgres(db: Database) -> dict[str, Any]:
-    async with db.engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        await autocommit.execute(text(f"VACUUM (ANALYZE) {', '.join(POSTGRES_TABLES)}"))
-    return {"vacuumed_tables": list(POSTGRES_TABLES)}
+    await refresh_statistics(db)
+    return {"vacuumed_tables": list(POSTGRES_GROWING_TABLES)}
 
 
 # --- SQLite ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -117,5 +118,35 @@ async def test_search_refinements_keep_messages_archived_before_them(empty_db_ur
         assert set(await ids_of(service(db), "telefono")) == {1}
         await migrate.upgrade(db.engine)
         assert set(await ids_of(service(db), "info")) == {2, 16}
+    finally:
+        await db.dispose()
+
+
+async def _walk_index_definitions(db: Database) -> dict[str, str]:
+    query = text(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'messages' "
+        "AND indexname IN ('ix_messages_chat_id_date', 'ix_messages_sender_id_date', "
+        "'ix_messages_date', 'ix_messages_date_deleted')"
+    )
+    async with db.engine.connect() as conn:
+        return {row[0]: row[1] for row in await conn.execute(query)}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("dialect", ["postgresql"])
+async def test_walk_indexes_carry_the_id_on_postgresql(empty_db_url: str) -> None:
+    db = Database.from_url(empty_db_url)
+    try:
+        await migrate.upgrade(db.engine)
+        covering = await _walk_index_definitions(db)
+        assert len(covering) == 4
+        assert all(definition.endswith("INCLUDE (id)") for name, definition in covering.items()
+                   if name != "ix_messages_date_deleted")  # fmt: skip
+        assert "INCLUDE (id) WHERE (deleted_at IS NOT NULL)" in covering["ix_messages_date_deleted"]
+
+        await migrate.downgrade(db.engine, "0007")
+        plain = await _walk_index_definitions(db)
+        assert len(plain) == 4
+        assert not any("INCLUDE" in definition for definition in plain.values())
     finally:
         await db.dispose()
