@@ -15,7 +15,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ),
     ("who", "Find people and their history", "/who &lt;name|@username|id&gt;"),
     ("chats", "Watched chats", "/chats"),
-    ("watch", "Archive a chat", "/watch &lt;@user|t.me link|id&gt;"),
+    ("watch", "Archive a chat", "/watch &lt;@user|t.me link|id&gt; [account]"),
     ("unwatch", "Stop archiving a chat", "/unwatch &lt;chat&gt;"),
     ("backfill", "Fetch a chat's history", "/backfill &lt;chat&gt; [limit|since YYYY-MM-DD]"),
     ("rules", "Detection rules", "/rules"),
