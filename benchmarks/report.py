@@ -69,6 +69,7 @@ def _version(package: str) -> str:
 def as_document(result: RunResult, machine: dict[str, Any], when: datetime) -> dict[str, Any]:
     config = asdict(result.config)
     config["out"] = str(result.config.out)
+    config["rows"] = sorted(result.config.rows) if result.config.rows is not None else None
     config["postgres_url"] = make_url(result.config.postgres_url).render_as_string(True)
     return {
         "generated_at": when.isoformat(),

@@ -18,10 +18,18 @@ class DateFormatError(ValueError):
     """A date value that cannot be read; the message quotes it."""
 
 
+UNIX_KEYS = {"date": "date_unixtime", "edited": "edited_unixtime"}
+
+
 def parse_date(raw: dict[str, Any], key: str, zone: tzinfo | None) -> tuple[datetime | None, bool]:
     """(UTC datetime or None when absent, whether local time was assumed)."""
-    unix = raw.get(f"{key}_unixtime")
+    unix = raw.get(UNIX_KEYS.get(key) or f"{key}_unixtime")
     if unix is not None:
+        if type(unix) is str and unix.isdigit():  # the usual form, read without the checks
+            try:
+                return datetime.fromtimestamp(int(unix), UTC), False
+            except (OverflowError, OSError, ValueError):
+                pass  # reported below, as for any other form
         return _from_unix(unix, key), False
     text = raw.get(key)
     if text is None:

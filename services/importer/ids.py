@@ -54,6 +54,9 @@ def marked_chat(bare: int, chat_type: str | None) -> tuple[int, str]:
 
 def marked_peer(value: Any) -> int | None:
     """Marked id of a peer reference (``"user5"``, ``"chat5"``, ``"channel5"``, ``5``), or None."""
+    if type(value) is str and value.startswith("user"):  # by far the most common form
+        digits = value[4:]
+        return int(digits) if digits.isdigit() else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int):

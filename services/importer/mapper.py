@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.domain.archive import MediaRef
 from core.domain.messages import ArchivedMessage, ChatInfo, UserInfo
@@ -25,6 +25,7 @@ from services.importer.text import text_and_entities
 
 DELETED_NAMES = frozenset({"Deleted Account"})
 UNSUPPORTED = "unsupported message (Telegram Desktop wrote only its id)"
+PEOPLE_MEMORY = 10_000  # (id, name) pairs remembered; a miss only builds the object again
 
 
 class InvalidMessageError(ValueError):
@@ -58,8 +59,7 @@ class Mapped:
                         local_path=Path(found.path) if found.path else None)  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Checked:
+class Checked(NamedTuple):
     """The parts of a message that must be valid for it to be stored."""
 
     id: int
@@ -74,7 +74,7 @@ def check_message(raw: Any, zone: tzinfo | None) -> Checked:
     if not isinstance(raw, dict):
         raise InvalidMessageError(f"a message is {type(raw).__name__}, not an object")
     message_id = raw.get("id")
-    if not isinstance(message_id, int) or isinstance(message_id, bool):
+    if type(message_id) is not int:  # not a bool either (JSON decodes true as a bool)
         what = "has no id" if message_id is None else f"has id {message_id!r}, not a number"
         raise InvalidMessageError(f"a message {what}")
     kind = raw.get("type", "message")
@@ -97,6 +97,8 @@ class MessageMapper:
     def __init__(self, zone: tzinfo | None, stats: MappingStats) -> None:
         self._zone = zone
         self.stats = stats
+        # The same people write message after message: each (id, name) is described once.
+        self._people: dict[tuple[int, str | None], UserInfo | ChatInfo] = {}
 
     def map(self, chat: ChatContext, raw: Any) -> Mapped | None:
         """The mapped message, or None when it is skipped (counted with its reason)."""
@@ -140,7 +142,7 @@ class MessageMapper:
             post_author=_string(raw.get("author")),
             media_kind=attachment.media_kind if attachment else None, edit_date=edit_date,
         )  # fmt: skip
-        people = _people(chat, (sender, raw.get("from")), (forwarded_id, forwarded_name))
+        people = self._peers(chat, (sender, raw.get("from")), (forwarded_id, forwarded_name))
         return Mapped(message, people, attachment)
 
     def _service(
@@ -165,18 +167,22 @@ class MessageMapper:
             action_data=data or None, topic_id=topic,
             media_kind=attachment.media_kind if attachment else None, edit_date=edit_date,
         )  # fmt: skip
-        return Mapped(message, _people(chat, (sender, raw.get("actor"))), attachment)
+        return Mapped(message, self._peers(chat, (sender, raw.get("actor"))), attachment)
 
     def _extras(
         self, raw: dict[str, Any], columns: frozenset[str], known: frozenset[str], where: str
     ) -> dict[str, Any]:
         """Keys without a column; unknown ones are counted, and kept only by service messages
         (whose every field belongs to the action, even one this importer does not know)."""
-        extras = {k: v for k, v in raw.items() if k not in columns}
-        for key in extras.keys() - known:
+        names = raw.keys() - columns
+        if not names:
+            return {}
+        unknown = names - known
+        for key in unknown:
             self.stats.unknown_keys[f"{key} ({where})"] += 1
-            if where == "message":
-                del extras[key]
+        if unknown and where == "message":
+            names -= unknown
+        extras = {k: v for k, v in raw.items() if k in names}  # in the export's order
         for key in keys.JSON_IN_STRING:
             if isinstance(extras.get(key), str):
                 extras[key] = _decoded(extras[key])
@@ -188,21 +194,30 @@ class MessageMapper:
             self.stats.unknown_keys[f"media_type {found.unknown_type}"] += 1
         return found
 
+    def _peers(
+        self, chat: ChatContext, *peers: tuple[int | None, Any]
+    ) -> list[UserInfo | ChatInfo]:
+        found: list[UserInfo | ChatInfo] = []
+        for peer_id, name in peers:
+            if peer_id is None or (peer_id == chat.chat_id and peer_id < 0):
+                continue
+            label = name if isinstance(name, str) and name else None
+            person = self._people.get((peer_id, label))
+            if person is None:
+                if len(self._people) >= PEOPLE_MEMORY:
+                    self._people.clear()
+                person = self._people[peer_id, label] = _person(peer_id, label)
+            found.append(person)
+        return found
 
-def _people(chat: ChatContext, *peers: tuple[int | None, Any]) -> list[UserInfo | ChatInfo]:
-    found: list[UserInfo | ChatInfo] = []
-    for peer_id, name in peers:
-        if peer_id is None or (peer_id == chat.chat_id and peer_id < 0):
-            continue
-        label = name if isinstance(name, str) and name else None
-        if peer_id > 0:
-            deleted = label is None or label in DELETED_NAMES
-            first = None if deleted else label
-            found.append(UserInfo(id=peer_id, first_name=first, is_deleted=deleted or None))
-        else:
-            kind = "group" if peer_id > -CHANNEL_SHIFT else "unknown"
-            found.append(ChatInfo(id=peer_id, kind=kind, title=label))
-    return found
+
+def _person(peer_id: int, label: str | None) -> UserInfo | ChatInfo:
+    if peer_id > 0:
+        deleted = label is None or label in DELETED_NAMES
+        first = None if deleted else label
+        return UserInfo(id=peer_id, first_name=first, is_deleted=deleted or None)
+    kind = "group" if peer_id > -CHANNEL_SHIFT else "unknown"
+    return ChatInfo(id=peer_id, kind=kind, title=label)
 
 
 def _decoded(value: str) -> Any:

@@ -1,7 +1,8 @@
 """The second pass: mapped messages gathered into pages of about ``page_size`` messages.
 
 A page may span chats; a chat's info travels with its first page. Files the export holds are
-listed per message key so the importer can copy them once the page is stored.
+listed per message key so the importer can copy them once the page is stored. A page holds
+plain data only: it crosses from the parser process to the writer.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class PageDraft:
     missing: Counter[str] = field(default_factory=Counter)
     chats: dict[int, ChatInfo] = field(default_factory=dict)
     users: dict[int, UserInfo] = field(default_factory=dict)
-    opened: list[ChatContext] = field(default_factory=list)
+    opened: int = 0  # chats whose first page this is
     bytes_read: int = 0
 
     def add(self, mapped: Mapped) -> None:
@@ -51,7 +52,7 @@ class PageDraft:
             self.chats.setdefault(person.id, person)
 
     def open_chat(self, chat: ChatContext) -> None:
-        self.opened.append(chat)
+        self.opened += 1
         self.chats[chat.chat_id] = chat.info()
         partner = chat.partner()
         if partner is not None:

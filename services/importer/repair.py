@@ -10,6 +10,8 @@ json) stop on it; the importer fixes exactly these cases and counts each repair:
 * a UTF-8 byte-order mark added by editors: dropped;
 * NUL characters (``\x00`` or ``\u0000``), which PostgreSQL cannot store in text or JSONB:
   replaced by U+FFFD.
+* UTF-16 surrogate escapes without their pair (``\ud83d`` alone), which no database can store as
+  text: replaced by U+FFFD (a proper pair, ``\ud83d\ude00``, is an emoji and is kept).
 
 Work happens on whole lines: Desktop pretty-prints one key per line and never writes a raw
 newline inside a string, so a line start is outside every string and escape.
@@ -23,8 +25,16 @@ from typing import IO
 
 BOM = b"\xef\xbb\xbf"
 MAX_LINE_CARRY = 1 << 20  # a longer line is not Desktop's layout: passed through as is
-ESCAPE = re.compile(rb"\\(?:x([0-9A-Fa-f]{2})|(u0000)|[\s\S])")
+# An escape: \xHH (1), \u0000 (2), a high surrogate (3) and its low pair (4) if any, a low
+# surrogate alone (5), or any other escape, consumed whole so that ``\\`` never starts a match.
+ESCAPE = re.compile(
+    rb"\\(?:x([0-9A-Fa-f]{2})|(u0000)"
+    rb"|(u[dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|(u[dD][c-fC-F][0-9a-fA-F]{2})|[\s\S])"
+)
+NEEDS_ESCAPE_REPAIR = re.compile(rb"\\(?:x|u0000|u[dD])")  # one scan, much faster than four
 REPLACEMENT = b"\\ufffd"
+LONE_SURROGATE = "lone UTF-16 surrogate replaced"
 BARE_DOCUMENT_ID = re.compile(
     rb'(?m)^([ \t]*"document_id": )(?![ \t"\d-]|null\b|true\b|false\b)([^\r\n]*?)(,?)(\r?)$'
 )
@@ -80,16 +90,19 @@ class RepairingReader:
         return buffer[:cut]
 
     def _repair(self, data: bytes) -> bytes:
-        if b"\\x" in data or b"\\u0000" in data:
+        if NEEDS_ESCAPE_REPAIR.search(data):
             data = ESCAPE.sub(self._fix_escape, data)
         if b'"document_id": ' in data:
             data = BARE_DOCUMENT_ID.sub(self._quote_document_id, data)
         return data
 
     def _fix_escape(self, match: re.Match[bytes]) -> bytes:
-        code, nul = match.group(1), match.group(2)
+        code, nul, high, low, lone_low = match.group(1, 2, 3, 4, 5)
         if nul is not None or code == b"00":
             self.repairs["NUL character replaced"] += 1
+            return REPLACEMENT
+        if (high is not None and low is None) or lone_low is not None:
+            self.repairs[LONE_SURROGATE] += 1
             return REPLACEMENT
         if code is None:
             return match.group(0)

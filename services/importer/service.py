@@ -3,16 +3,16 @@
 Pass one reads the whole file and checks it, writing nothing, so malformed input stops the run
 with the vault exactly as it was. Pass two maps the messages into pages of ``page_size`` that go
 through IngestService (one transaction each, idempotent on chat id + message id), then copies
-the page's files into the content store. Parsing runs in a worker thread, one page ahead of the
-database writes, so the event loop stays free and both proceed together.
+the page's files into the content store. Both passes are parsed in a process of their own
+(``pipeline``/``worker``), which drafts the next page while this one stores the current: the
+import runs at the speed of the slower of the two, with the event loop free throughout.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
-from collections.abc import AsyncGenerator, Callable, Collection, Generator
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
@@ -23,12 +23,13 @@ from core.domain.archive import ArchivePage
 from core.errors import InvalidInputError
 from services.importer.chats import ChatFacts
 from services.importer.known import NewEntities
-from services.importer.mapper import MappingStats, MessageMapper
 from services.importer.media_copy import MediaCopier, MediaStoreLike
-from services.importer.pages import PageDraft, draft_pages
+from services.importer.pages import PageDraft
+from services.importer.pipeline import ParserProcess, ParserStoppedError
 from services.importer.source import ExportSource, open_export
 from services.importer.summary import ImportProgress, ImportSummary
-from services.importer.validate import Validated, validate_export
+from services.importer.validate import Validated
+from services.importer.worker import ParseJob
 from services.ingest.service import IngestService
 
 log = structlog.get_logger(__name__)
@@ -77,12 +78,19 @@ class ImportService:
         started = time.monotonic()
         source = open_export(path)
         log.info("import_started", source=source.name, size=source.json_size)
-        validated = await self._validate(source, progress, started)
-        selected = _selection(validated.chats, chat_ids)
-        summary = self._first_summary(source, validated, selected)
-        total = sum(c.count for c in validated.chats if selected(c))
-        reporter = _Reporter(progress, started, total)
-        await self._import(source, validated, selected, summary, reporter)
+        fingerprint = source.fingerprint()  # before the parser opens the file
+        job = ParseJob(path, self._zone, self._page_size)
+        async with ParserProcess(job, source.name) as parser:
+            validated = await self._validate(parser, source, fingerprint, progress, started)
+            ordinals = _selection(validated.chats, chat_ids)
+
+            def selected(chat: ChatFacts) -> bool:
+                return ordinals is None or chat.ordinal in ordinals
+
+            summary = self._first_summary(source, validated, selected)
+            total = sum(c.count for c in validated.chats if selected(c))
+            reporter = _Reporter(progress, started, total)
+            await self._import(parser, ordinals, source, summary, reporter)
         summary.duration = time.monotonic() - started
         log.info("import_finished", source=source.name, chats=summary.chats,
                  messages=summary.total_messages, inserted=summary.inserted,
@@ -104,39 +112,34 @@ class ImportService:
         return summary
 
     async def _validate(
-        self, source: ExportSource, progress: ProgressCallback | None, started: float
-    ) -> Validated:
-        loop = asyncio.get_running_loop()
+        self, parser: ParserProcess, source: ExportSource, fingerprint: tuple[int, int],
+        progress: ProgressCallback | None, started: float,
+    ) -> Validated:  # fmt: skip
         size = source.json_size
-        fingerprint = source.fingerprint()
 
         def report(bytes_read: int, messages: int) -> None:
             if progress is not None:
-                snapshot = ImportProgress("validating", bytes_read, size, messages, None,
-                                          time.monotonic() - started)  # fmt: skip
-                loop.call_soon_threadsafe(progress, snapshot)
+                progress(ImportProgress("validating", bytes_read, size, messages, None,
+                                        time.monotonic() - started))  # fmt: skip
 
-        validated = await asyncio.to_thread(validate_export, source, self._zone, report)
+        validated = await parser.validated(report)
         if source.fingerprint() != fingerprint:
             raise InvalidInputError(f"{source.name} changed while it was being validated")
         return validated
 
     async def _import(
         self,
+        parser: ParserProcess,
+        selected: frozenset[int] | None,
         source: ExportSource,
-        validated: Validated,
-        selected: Callable[[ChatFacts], bool],
         summary: ImportSummary,
         reporter: _Reporter,
     ) -> None:
-        stats = MappingStats()
-        mapper = MessageMapper(self._zone, stats)
-        pages = draft_pages(source, validated.chats, selected, mapper, self._page_size)
         entities = NewEntities(self._db)
         copier = MediaCopier(self._db, self._store, source, self._clock)
         written = 0
         try:
-            async with contextlib.aclosing(_prefetched(pages)) as drafts:
+            async with contextlib.aclosing(parser.pages(selected)) as drafts:
                 async for draft in drafts:
                     await self._store_page(draft, entities, copier, summary)
                     written += 1
@@ -146,7 +149,12 @@ class ImportService:
                 f"{error} (the file changed after it was validated; {written} pages were "
                 "stored: importing it again is safe and adds only what is missing)"
             ) from error
-        summary.add_mapping(stats)
+        except ParserStoppedError as error:
+            raise ParserStoppedError(
+                f"{error}; {written} pages were stored: importing again is safe and adds "
+                "only what is missing"
+            ) from error
+        summary.add_mapping(parser.stats)
 
     async def _store_page(
         self, draft: PageDraft, entities: NewEntities, copier: MediaCopier,
@@ -156,7 +164,7 @@ class ImportService:
                                                list(draft.chats.values()))  # fmt: skip
         page = ArchivePage(messages=draft.messages, chats=chats, users=users, media=draft.media)
         result = await self._ingest.ingest_page(page)
-        summary.chats += len(draft.opened)
+        summary.chats += draft.opened
         summary.add_outcome(result.outcome, result.media_queued)
         await copier.copy_page(draft, result.outcome.stored, summary)
 
@@ -178,29 +186,12 @@ class _Reporter:
                                           self._total, elapsed))  # fmt: skip
 
 
-async def _prefetched(
-    pages: Generator[PageDraft, None, None],
-) -> AsyncGenerator[PageDraft, None]:
-    """Pages drafted in a worker thread, the next one while the caller stores the current."""
-    ahead = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
-    try:
-        while (draft := await ahead) is not None:
-            ahead = asyncio.ensure_future(asyncio.to_thread(next, pages, None))
-            yield draft
-    finally:
-        await asyncio.wait([ahead])  # the worker must be done with the generator before closing
-        if not ahead.cancelled():
-            ahead.exception()  # retrieved: a failure behind the caller's own is not reported
-        await asyncio.to_thread(pages.close)
-
-
-def _selection(
-    chats: list[ChatFacts], chat_ids: Collection[int] | None
-) -> Callable[[ChatFacts], bool]:
+def _selection(chats: list[ChatFacts], chat_ids: Collection[int] | None) -> frozenset[int] | None:
+    """Ordinals of the chats ``chat_ids`` names (None: every chat)."""
     if chat_ids is None:
-        return lambda _chat: True
+        return None
     wanted = set(chat_ids)
-    matched = {c.ordinal for c in chats if c.bare_id in wanted or c.marked[0] in wanted}
+    matched = frozenset(c.ordinal for c in chats if c.bare_id in wanted or c.marked[0] in wanted)
     found = {c.bare_id for c in chats if c.ordinal in matched} | {
         c.marked[0] for c in chats if c.ordinal in matched
     }
@@ -208,4 +199,4 @@ def _selection(
     if absent:
         listed = ", ".join(str(i) for i in absent)
         raise InvalidInputError(f"no chat with id {listed} in the export")
-    return lambda chat: chat.ordinal in matched
+    return matched

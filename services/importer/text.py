@@ -19,7 +19,13 @@ def text_and_entities(raw: dict[str, Any]) -> tuple[str, tuple[Entity, ...] | No
     parts = raw.get("text_entities")
     if not isinstance(parts, list) or not parts:
         parts = raw.get("text", "")
+    elif len(parts) == 1 and type(parts[0]) is dict and _is_plain(parts[0]):
+        return _as_text(parts[0].get("text")), None  # the usual unformatted text, in short
     return flatten(parts)
+
+
+def _is_plain(part: dict[str, Any]) -> bool:
+    return (part.get("type") or "plain") == "plain"
 
 
 def flatten(value: Any) -> tuple[str, tuple[Entity, ...] | None]:

@@ -115,7 +115,9 @@ async def test_export_import_row_imports_every_message_in_a_child_process(
     _sane(figures)
     speed, rss = figures
     assert speed.unit == "msg/s" and f"{SIZE:,} messages ({SIZE:,} stored)" in speed.notes[0]
+    assert "detection with 1,000 synthetic rules" in speed.notes[1]  # the budget's pipeline
     assert rss.budget == "≤ 300" and rss.baseline is not None  # json.load runs below the cap
+    assert "+ parser process" in rss.notes[0]  # both processes' peaks are counted
 
 
 async def test_detection_rows_report_throughput_and_a_bounded_pathological_rule(
