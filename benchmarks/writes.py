@@ -9,9 +9,16 @@ from datetime import UTC, datetime
 from benchmarks.corpus import Corpus
 from benchmarks.figures import Baseline, rate
 from benchmarks.measure import SectionTimer
+from core.config_manager import ConfigManager
 from core.db.database import Database
 from core.db.search_index import SearchIndexWriter
+from core.domain.archive import ArchivePage
+from core.domain.detection import DetectionRule
 from core.domain.messages import ArchivedMessage, IngestOutcome
+from core.enhanced_logging_system import EnhancedLoggingSystem
+from services.detection.service import DetectionService
+from services.ingest.media_policy import MediaPolicy
+from services.ingest.service import IngestService
 
 SEEN_AT = datetime(2025, 1, 1, tzinfo=UTC)
 Page = list[ArchivedMessage]
@@ -91,6 +98,40 @@ def upserter(db: Database, *, index: bool) -> Callable[[Page], Awaitable[IngestO
         return outcome
 
     return write
+
+
+async def add_rules(db: Database, rules: Iterable[DetectionRule]) -> int:
+    """Store ``rules`` as an admin would have them (enabled); returns how many."""
+    count = 0
+    async with db.unit_of_work() as uow:
+        for rule in rules:
+            values = {
+                "name": rule.name, "kind": rule.kind.value, "pattern": rule.pattern,
+                "options": {"case_sensitive": rule.case_sensitive},
+                "chat_ids": sorted(rule.chat_ids), "sender_ids": sorted(rule.sender_ids),
+                "severity": rule.severity.value, "cooldown_seconds": rule.cooldown_seconds,
+            }  # fmt: skip
+            await uow.rules.add(values, SEEN_AT)
+            count += 1
+        await uow.commit()
+    return count
+
+
+class HistoryIngest:
+    """The import pipeline's write: IngestService scanning every page in history mode (hits
+    stored, messages marked scanned, no alert), as ``telegramvault import`` wires it."""
+
+    def __init__(self, db: Database) -> None:
+        config = ConfigManager(env_file=None, environ={})
+        config.load()
+        detection = DetectionService(config, EnhancedLoggingSystem(config), db=db)
+        self._ingest = IngestService(db, MediaPolicy(frozenset()), scanner=detection, alerts=False)
+        self.hits = 0
+
+    async def write(self, page: Page) -> IngestOutcome:
+        result = await self._ingest.ingest_page(ArchivePage(messages=page))
+        self.hits += result.detections
+        return result.outcome
 
 
 async def rebuild_index(db: Database) -> None:

@@ -14,21 +14,23 @@ def fold(text: str) -> str:
 
     Equal to NFKD, dropping nonspacing marks, NFC, casefold; decomposing character by character
     through a cache is about twice as fast on real text, and this runs for every message stored.
+    ``str.translate`` walks the text and the cache in C: about half the time of a Python loop.
     """
     if text.isascii():
         return text.lower()
-    cache = _FOLDED_CHARS
-    parts = []
-    for char in text:
-        folded = cache.get(char)
-        if folded is None:
-            folded = cache[char] = _fold_char(char)
-        parts.append(folded)
-    return unicodedata.normalize("NFC", "".join(parts)).casefold()
+    return unicodedata.normalize("NFC", text.translate(_FOLDED_CHARS)).casefold()
+
+
+class _FoldedChars(dict[int, str]):
+    """Code point -> its folded characters, computed the first time ``translate`` asks."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
 
 
 # Bounded by the number of distinct characters ever seen (at most Unicode's size).
-_FOLDED_CHARS: dict[str, str] = {}
+_FOLDED_CHARS = _FoldedChars()
 
 
 def _fold_char(char: str) -> str:

@@ -122,7 +122,7 @@ def build_archiver(core: Core, client: Any, *, account_id: int | None = None) ->
         core.config, core.logger, db=core.db, ingestion=ingestion,
         worker_id=worker_id, account_id=account_id,
     )  # fmt: skip
-    backfill = BackfillService(gateway, ingest, core.db)
+    backfill = BackfillService(gateway, ingest, core.db, account_id=account_id)
     heartbeat = ArchiverHeartbeat(core.db, label=settings.telegram.account)
     enricher = _enricher(core, client)
     return Archiver(

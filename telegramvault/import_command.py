@@ -15,9 +15,11 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.config_manager import ConfigManager
-from core.config_settings import Settings
 from core.db import migrate
+from core.db.database import Database
+from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import ConfigurationError, InvalidInputError
+from services.detection.service import DetectionService
 from services.importer import ContentStore, ImportProgress, ImportService, ImportSummary
 from services.ingest.media_policy import MediaPolicy
 from services.ingest.service import IngestService
@@ -63,7 +65,7 @@ def cmd_import(args: argparse.Namespace, config: ConfigManager) -> int:
     _require_import_keys(config)
     line = ProgressLine(sys.stderr)
     try:
-        summary = asyncio.run(_run(args, config.settings, line))
+        summary = asyncio.run(_run(args, config, line))
     except InvalidInputError as error:
         line.finish()
         print(f"error: {error}", file=sys.stderr)
@@ -81,7 +83,10 @@ def _require_import_keys(config: ConfigManager) -> None:
         raise ConfigurationError(report, problems)
 
 
-async def _run(args: argparse.Namespace, settings: Settings, line: ProgressLine) -> ImportSummary:
+async def _run(
+    args: argparse.Namespace, config: ConfigManager, line: ProgressLine
+) -> ImportSummary:
+    settings = config.settings
     db = open_database(settings)
     try:
         await migrate.upgrade(db.engine, fts_language=settings.search.fts_language)
@@ -89,12 +94,21 @@ async def _run(args: argparse.Namespace, settings: Settings, line: ProgressLine)
             frozenset(settings.media.download_types), settings.media.max_file_size_mb
         )
         service = ImportService(
-            db, IngestService(db, policy), ContentStore(settings.media.dir),
+            db, history_ingest(config, db, policy), ContentStore(settings.media.dir),
             export_timezone=args.export_timezone,
         )  # fmt: skip
         return await service.import_path(args.path, line.update, chat_ids=args.chat_ids)
     finally:
         await db.dispose()
+
+
+def history_ingest(config: ConfigManager, db: Database, policy: MediaPolicy) -> IngestService:
+    """The ingest step of an import: the vault's rules scan every message as it is stored (hits
+    kept, messages marked scanned) in history mode, which alerts nobody about old messages;
+    left unscanned, the scheduled rescan would later alert on the whole export."""
+    # The scan writes no log records; the CLI's own logging set-up stays in force.
+    detection = DetectionService(config, EnhancedLoggingSystem(config), db=db)
+    return IngestService(db, policy, scanner=detection, alerts=False)
 
 
 class ProgressLine:

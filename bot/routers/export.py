@@ -208,12 +208,13 @@ async def _import(
 
 def importer_for(services: BotServices) -> ImportService:
     """The CLI's importer on the bot's vault. Dates an old export wrote without an offset are
-    read in the bot's time zone: the admin's computer most likely made the export."""
+    read in the bot's time zone: the admin's computer most likely made the export. Its messages
+    are scanned as they are stored, in history mode: hits kept, no alert about old messages."""
     media = services.settings.media
     policy = MediaPolicy(frozenset(media.download_types), media.max_file_size_mb)
     return ImportService(
         services.db,
-        IngestService(services.db, policy),
+        IngestService(services.db, policy, scanner=services.detection, alerts=False),
         ContentStore(media.dir),
         export_timezone=services.tz,
     )

@@ -142,13 +142,15 @@ class SearchIndexWriter:
     async def _write(
         self, conn: AsyncConnection, rows: Sequence[tuple[int, str]], *, delete: bool
     ) -> None:
-        kept = [(pk, body) for pk, body in rows if body]
+        kept = [row for row in rows if row[1]]
         if not self._active or not kept:
             return
-        for table, transform in (("messages_fts", _same), ("messages_trgm", fold)):
+        pks, bodies = zip(*kept, strict=True)
+        folded = list(zip(pks, map(fold, bodies), strict=True))
+        # messages_fts indexes the text as stored, messages_trgm its folded form.
+        for table, params in (("messages_fts", kept), ("messages_trgm", folded)):
             columns = f"{table}, rowid, text" if delete else "rowid, text"
             values = "'delete', ?, ?" if delete else "?, ?"
-            params = [(pk, transform(body)) for pk, body in kept]
             sql = f"INSERT INTO {table}({columns}) VALUES ({values})"
             await sqlite_bulk.executemany(conn, sql, params)
 
@@ -176,7 +178,3 @@ class SearchIndexWriter:
             await conn.execute(
                 text("INSERT INTO messages_trgm(rowid, text) VALUES (:pk, :body)"), params
             )
-
-
-def _same(value: str) -> str:
-    return value

@@ -39,6 +39,7 @@ class CursorUpdate:
     fetched: int
     done: bool
     top_message_id: int | None = None
+    account_id: int | None = None  # the account whose session fetched it (None: leave as is)
 
 
 @dataclass(frozen=True, slots=True)

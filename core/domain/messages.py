@@ -89,15 +89,29 @@ class StoredMessageRef:
     message_id: int
 
 
+@dataclass(frozen=True, slots=True)
+class WrittenMessage:
+    """A message exactly as a write stored it (text included), with its row key.
+
+    The detection step scans these inside the transaction that wrote them, instead of reading
+    back what was just written.
+    """
+
+    pk: int
+    message: ArchivedMessage
+
+
 @dataclass(slots=True)
 class IngestOutcome:
-    """What a batch write changed; the detection step scans ``inserted`` and ``edited``."""
+    """What a batch write changed; the detection step scans ``written_messages``."""
 
     inserted: list[StoredMessageRef] = field(default_factory=list)
     edited: list[StoredMessageRef] = field(default_factory=list)
     stored: dict[tuple[int, int], int] = field(default_factory=dict)  # every key -> row pk
     older_versions: int = 0
     unchanged: int = 0
+    # The inserted, then the edited messages, as stored (the same order as the two lists).
+    written_messages: list[WrittenMessage] = field(default_factory=list)
 
     @property
     def written(self) -> int:

@@ -74,6 +74,8 @@ class LiveIngestor:
         ]
         if not messages and not deletions:
             return None
+        if len(messages) == len(page.messages) and len(deletions) == len(page.deletions):
+            return page  # all of it is kept (nearly always): no copy per event
         keys = {m.key for m in messages}
         return ArchivePage(
             messages=messages,
@@ -102,6 +104,9 @@ class LiveIngestor:
         batch.extend(await self._queue.get())
         deadline = time.monotonic() + self._flush_seconds
         while len(batch) < self._batch_size:
+            if not self._queue.empty():  # a burst: no timer to arm per event
+                batch.extend(self._queue.get_nowait())
+                continue
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break

@@ -12,7 +12,7 @@ from core.config_manager import ConfigManager
 from core.db.database import Database
 from core.db.uow import UnitOfWork
 from core.domain.detection import DetectionRule, RuleKind, RuleMatch, ScanTarget, Severity
-from core.domain.messages import StoredMessageRef
+from core.domain.messages import ArchivedMessage, WrittenMessage
 from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import InvalidInputError, NotFoundError
 from services.detection.backtest import BacktestReport, run_backtest
@@ -191,28 +191,40 @@ class DetectionService:
             self._rules_version = version
         return self._cache.get(self._rules), {rule.id: rule for rule in self._rules}
 
-    async def scan(self, uow: UnitOfWork, refs: Sequence[StoredMessageRef]) -> int:
-        """Scan stored messages inside the caller's transaction; returns the new hits."""
+    async def scan(
+        self, uow: UnitOfWork, messages: Sequence[WrittenMessage], *, alerts: bool = True
+    ) -> int:
+        """Scan messages just written in the caller's transaction; returns the new hits.
+
+        The MessageScanner of the ingest step: the caller marked the rows scanned already.
+        ``alerts=False`` (history: imports) stores the hits and enqueues no alert.
+        """
         compiled, rules = await self._rule_set(uow)
-        pks = [ref.pk for ref in refs]
-        rows = await uow.detections.message_texts(pks) if rules else []
-        by_pk = {row["id"]: row for row in rows}
-        targets = [ScanTarget(r["id"], r["chat_id"], r["sender_id"], r["text"] or "") for r in rows]
+        if not rules or not messages:
+            return 0
+        by_pk = {written.pk: written.message for written in messages}
+        targets = [
+            ScanTarget(pk, message.chat_id, message.sender_id, message.text)
+            for pk, message in by_pk.items()
+        ]
         matches = compiled.scan_many(targets)
+        if not matches:
+            return 0
+        now = self._clock()
         new_hits = await uow.detections.add_hits(
             [
                 {
                     "rule_id": m.rule_id,
                     "message_pk": m.message_pk,
                     "matched_text": m.matched_text[:500],
-                    "context": context_around(by_pk[m.message_pk]["text"], m.start, m.end),
-                    "created_at": self._clock(),
+                    "context": context_around(by_pk[m.message_pk].text, m.start, m.end),
+                    "created_at": now,
                 }
                 for m in matches
             ]
         )
-        await self._enqueue_alerts(uow, new_hits, matches, rules, by_pk)
-        await uow.detections.mark_scanned(pks, self._clock())
+        if alerts:
+            await self._enqueue_alerts(uow, new_hits, matches, rules, by_pk)
         return len(new_hits)
 
     async def _enqueue_alerts(
@@ -221,7 +233,7 @@ class DetectionService:
         hits: list[dict[str, Any]],
         matches: Sequence[RuleMatch],
         rules: dict[int, DetectionRule],
-        rows: dict[int, dict[str, Any]],
+        messages: dict[int, ArchivedMessage],
     ) -> None:
         if not hits or not self._recipients:
             return
@@ -237,7 +249,8 @@ class DetectionService:
             if previous and (now - previous).total_seconds() < rule.cooldown_seconds:
                 continue
             last[rule.id] = now
-            payload = _payload(rule, found[(rule.id, hit["message_pk"])], rows[hit["message_pk"]])
+            message = messages[hit["message_pk"]]
+            payload = _payload(rule, found[(rule.id, hit["message_pk"])], message)
             alerts.extend(
                 {
                     "dedup_key": f"det:{hit['id']}:{chat}",
@@ -252,14 +265,17 @@ class DetectionService:
         await uow.detections.enqueue_alerts(alerts)
 
     async def rescan_unscanned(self, batch: int = 2000) -> int:
-        """Scan messages a crash left unscanned; idempotent (hits and alerts are unique)."""
+        """Scan what was stored without a scan (a write with no scanner); idempotent (hits and
+        alerts are unique). Alerts are enqueued: these are not imports, which scan on write."""
         total, last_pk = 0, 0
         while True:
             async with self._db.unit_of_work() as uow:
                 pks = await uow.detections.unscanned(last_pk, batch)
                 if not pks:
                     return total
-                total += await self.scan(uow, [StoredMessageRef(pk, 0, 0) for pk in pks])
+                rows = await uow.detections.message_texts(pks)
+                await uow.detections.mark_scanned(pks, self._clock())
+                total += await self.scan(uow, [_written(row) for row in rows])
                 await uow.commit()
             last_pk = pks[-1]
 
@@ -288,18 +304,30 @@ class DetectionService:
         return await self.backtest(draft, first=first)
 
 
-def _payload(rule: DetectionRule, match: RuleMatch, row: dict[str, Any]) -> dict[str, Any]:
-    text = row["text"] or ""
+def _written(row: dict[str, Any]) -> WrittenMessage:
+    """A stored row (``DetectionRepo.message_texts``) as the scan takes it."""
+    message = ArchivedMessage(
+        chat_id=row["chat_id"],
+        message_id=row["message_id"],
+        date=row["date"],
+        text=row["text"] or "",
+        sender_id=row["sender_id"],
+    )
+    return WrittenMessage(row["id"], message)
+
+
+def _payload(rule: DetectionRule, match: RuleMatch, message: ArchivedMessage) -> dict[str, Any]:
     return {
         "rule_id": rule.id,
         "rule": rule.name,
         "severity": rule.severity.value,
-        "chat_id": row["chat_id"],
-        "message_id": row["message_id"],
-        "sender_id": row["sender_id"],
-        "date": row["date"].isoformat() if row["date"] else None,
+        "chat_id": message.chat_id,
+        "message_id": message.message_id,
+        "sender_id": message.sender_id,
+        # In UTC, as the stored row reads back, whatever zone the source gave it.
+        "date": message.date.astimezone(UTC).isoformat() if message.date else None,
         "matched_text": match.matched_text[:500],
-        "context": context_around(text, match.start, match.end),
+        "context": context_around(message.text, match.start, match.end),
         "match_start": match.start,
         "match_end": match.end,
     }

@@ -14,6 +14,7 @@ from core.db.uow import UnitOfWork
 from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
 from core.domain.messages import IngestOutcome
 from core.ports.detection import MessageScanner
+from services.ingest.entities import upsert_rounds
 from services.ingest.media_policy import MediaPolicy
 
 log = structlog.get_logger(__name__)
@@ -44,11 +45,18 @@ class IngestService:
         media_policy: MediaPolicy,
         *,
         scanner: MessageScanner | None = None,
+        alerts: bool = True,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        """``scanner`` scans every new or edited message in the transaction that writes it.
+
+        ``alerts=False`` is history mode (imports of old messages): the scan still stores its
+        hits and the messages count as scanned, but nobody is alerted about them.
+        """
         self._db = db
         self._policy = media_policy
         self._scanner = scanner
+        self._alerts = alerts
         self._clock = clock
 
     async def ingest_page(
@@ -72,16 +80,23 @@ class IngestService:
     async def _write(
         self, uow: UnitOfWork, page: ArchivePage, at: datetime, *, index: bool
     ) -> PageResult:
-        chat_changes = await uow.chats.upsert(page.chats, at) if page.chats else []
+        chat_changes: list[FieldChange] = []
+        for chats in upsert_rounds(page.chats):
+            chat_changes += await uow.chats.upsert(chats, at)
         known = {chat.id for chat in page.chats}
         await uow.chats.ensure([m.chat_id for m in page.messages if m.chat_id not in known], at)
-        user_changes = await uow.users.upsert(page.users, at) if page.users else []
-        outcome = await uow.messages.upsert_batch(page.messages, index=index)
+        user_changes: list[FieldChange] = []
+        for users in upsert_rounds(page.users):
+            user_changes += await uow.users.upsert(users, at)
+        # Rows the scanner sees below are marked scanned as they are written (no UPDATE after).
+        scanned_at = self._clock() if self._scanner is not None else None
+        outcome = await uow.messages.upsert_batch(page.messages, index=index, scanned_at=scanned_at)
         media_queued = await self._queue_media(uow, page.media, outcome, at)
         detections = 0
-        fresh = [*outcome.inserted, *outcome.edited]
-        if self._scanner is not None and fresh:
-            detections = await self._scanner.scan(uow, fresh)
+        if self._scanner is not None and outcome.written_messages:
+            detections = await self._scanner.scan(
+                uow, outcome.written_messages, alerts=self._alerts
+            )
         deleted = 0
         for deletion in page.deletions:  # after the messages: a page may add then delete one
             deleted += await uow.messages.mark_deleted(

@@ -18,8 +18,10 @@ from bot.app import build_dispatcher, feature_routers
 from bot.errors import INTERNAL
 from bot.routers.export import export_router
 from core.db.database import Database
-from core.db.tables import media_blobs, messages
+from core.db.tables import alerts, detections, media_blobs, messages
 from core.domain.archive import ArchivePage
+from core.domain.detection import RuleKind
+from services.detection.service import RuleDraft
 from services.export.service import ExportService
 from services.ingest.media_policy import MediaPolicy
 from services.ingest.service import IngestService
@@ -311,6 +313,27 @@ async def test_import_dialog_imports_an_uploaded_result_json(
     assert [hit.chat_id for hit in page.hits] == [IMPORTED_CHAT]
     assert leftovers(temp_dir) == []
     assert await env.send("hello there") == []  # the dialog is over
+
+
+async def test_an_imported_history_is_scanned_without_alerting_anyone(
+    env: BotEnv, db: Database
+) -> None:
+    await env.services.detection.add_rule(RuleDraft("veg", RuleKind.KEYWORDS, "zanahoria"))
+    await env.upload(
+        desktop_export(["zanahoria naranja", "otra cosa"]), "result.json", caption="/import"
+    )
+    assert await stored_messages(db, IMPORTED_CHAT) == 2
+    async with db.reader() as uow:
+        hits = (await uow.connection.execute(select(detections.c.matched_text))).all()
+        unscanned = await uow.connection.execute(
+            select(func.count()).where(messages.c.scanned_at.is_(None))
+        )
+        assert unscanned.scalar_one() == 0
+    assert [row[0] for row in hits] == ["zanahoria"]
+    assert await env.services.detection.rescan_unscanned() == 0
+    async with db.reader() as uow:
+        queued = await uow.connection.execute(select(func.count()).select_from(alerts))
+        assert queued.scalar_one() == 0
 
 
 async def test_import_progress_is_edited_into_the_message(

@@ -11,8 +11,12 @@ from telethon.tl import functions
 
 from core.db.database import Database
 from core.db.tables import messages
+from core.domain.archive import MEDIA_KINDS, ArchivePage, CursorUpdate
 from core.errors import InvalidInputError
-from services.archiver.backfill import BackfillReport
+from services.archiver.backfill import BackfillReport, BackfillService
+from services.archiver.watchlist import register_account
+from services.ingest.media_policy import MediaPolicy
+from services.ingest.service import IngestService, PageResult
 from tests.fakes.telegram import FakeChat, FakeTelegram, SimulatedCrash
 from tests.fakes.telegram.archiver import ArchiverStack, build_archiver
 
@@ -43,6 +47,41 @@ async def stored_ids(db: Database, chat_id: int) -> list[int]:
     async with db.reader() as uow:
         query = select(messages.c.message_id).where(messages.c.chat_id == chat_id)
         return sorted(row[0] for row in await uow.connection.execute(query))
+
+
+def batched(
+    stack: ArchiverStack,
+    db: Database,
+    *,
+    batch_messages: int,
+    ingest: IngestService | None = None,
+    account_id: int | None = None,
+) -> BackfillService:
+    """The stack's backfill with transactions of ``batch_messages`` and no time bound."""
+    return BackfillService(
+        stack.gateway, ingest or stack.ingest, db, account_id=account_id,
+        batch_messages=batch_messages, monotonic=lambda: 0.0,
+    )  # fmt: skip
+
+
+class RecordingIngest(IngestService):
+    """The real ingest step, recording each transaction's page count and cursor; the process
+    dies (SimulatedCrash) while writing transaction number ``die_on``, before it commits."""
+
+    def __init__(self, db: Database, *, die_on: int | None = None) -> None:
+        super().__init__(db, MediaPolicy(frozenset(MEDIA_KINDS)))
+        self.die_on = die_on
+        self.transactions: list[tuple[int, int | None, bool]] = []  # messages, offset, done
+
+    async def ingest_page(
+        self, page: ArchivePage, *, cursor: CursorUpdate | None = None, index: bool = True
+    ) -> PageResult:
+        if self.die_on is not None and len(self.transactions) + 1 == self.die_on:
+            raise SimulatedCrash("killed while writing a transaction")
+        result = await super().ingest_page(page, cursor=cursor, index=index)
+        assert cursor is not None
+        self.transactions.append((len(page.messages), cursor.next_offset_id, cursor.done))
+        return result
 
 
 def offsets(world: FakeTelegram, *, served: bool = True) -> list[int]:
@@ -270,3 +309,75 @@ async def test_impossible_bounds_are_refused_before_any_request(
     with pytest.raises(InvalidInputError, match=hint):
         await archiver.backfill.backfill(talk.marked_id, **options)
     assert world.log.exchanges == []
+
+
+async def test_pages_are_written_several_to_a_transaction_with_the_last_pages_cursor(
+    world: FakeTelegram, talk: FakeChat, archiver: ArchiverStack, db: Database
+) -> None:
+    recording = RecordingIngest(db)
+    report = await batched(archiver, db, batch_messages=300, ingest=recording).backfill(
+        talk.marked_id
+    )
+
+    assert world.log.count(GetHistory) == 11
+    assert recording.transactions == [
+        (300, 751, False), (300, 451, False), (300, 151, False), (150, None, True),
+    ]  # fmt: skip
+    assert (report.pages, report.inserted, report.complete) == (11, 1050, True)
+    assert await stored_ids(db, talk.marked_id) == list(range(1, 1051))
+
+
+async def test_a_request_failing_mid_transaction_first_stores_the_pages_before_it(
+    world: FakeTelegram, talk: FakeChat, archiver: ArchiverStack, db: Database
+) -> None:
+    world.faults.crash(GetHistory, nth=5)  # pages 1-3 are one transaction, page 4 is held
+    with pytest.raises(SimulatedCrash):
+        await batched(archiver, db, batch_messages=300).backfill(talk.marked_id)
+    assert await stored_ids(db, talk.marked_id) == list(range(651, 1051))
+
+    restarted = build_archiver(world, db)
+    try:
+        report = await batched(restarted, db, batch_messages=300).backfill(talk.marked_id)
+    finally:
+        await restarted.close()
+
+    assert report.resumed
+    assert offsets(world) == [0, 951, 851, 751, 651, 551, 451, 351, 251, 151, 51]
+    assert await stored_ids(db, talk.marked_id) == list(range(1, 1051))
+
+
+async def test_a_process_killed_while_writing_resumes_from_the_last_committed_cursor(
+    world: FakeTelegram, talk: FakeChat, archiver: ArchiverStack, db: Database
+) -> None:
+    dying = RecordingIngest(db, die_on=2)  # pages 4-6 die with the process
+    with pytest.raises(SimulatedCrash):
+        await batched(archiver, db, batch_messages=300, ingest=dying).backfill(talk.marked_id)
+    assert await stored_ids(db, talk.marked_id) == list(range(751, 1051))
+    async with db.reader() as uow:
+        cursor = await uow.backfill.get(talk.marked_id)
+    assert cursor is not None
+    assert (cursor["next_offset_id"], cursor["fetched"], cursor["done"]) == (751, 300, False)
+    before = offsets(world)
+
+    restarted = build_archiver(world, db)
+    try:
+        await batched(restarted, db, batch_messages=300).backfill(talk.marked_id)
+    finally:
+        await restarted.close()
+
+    again = offsets(world)[len(before) :]
+    assert again == [751, 651, 551, 451, 351, 251, 151, 51]  # only the lost transaction's again
+    assert await stored_ids(db, talk.marked_id) == list(range(1, 1051))  # once each, no gap
+
+
+async def test_the_cursor_names_the_account_that_runs_the_backfill(
+    talk: FakeChat, archiver: ArchiverStack, db: Database
+) -> None:
+    account_id = await register_account(db, "second", 4242)
+    await batched(archiver, db, batch_messages=300, account_id=account_id).backfill(
+        talk.marked_id, limit=150
+    )
+    async with db.reader() as uow:
+        cursor = await uow.backfill.get(talk.marked_id)
+    assert cursor is not None
+    assert (cursor["account_id"], cursor["fetched"]) == (account_id, 150)

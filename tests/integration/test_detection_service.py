@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Table, func, select
 
 from core.config_manager import ConfigManager
 from core.db.database import Database
-from core.db.tables import alerts, detections
+from core.db.tables import alerts, detections, messages
 from core.domain.archive import ArchivePage
 from core.domain.detection import RuleKind
 from core.enhanced_logging_system import EnhancedLoggingSystem
@@ -156,3 +156,60 @@ async def test_backtest_counts_equal_a_brute_force_scan(
     assert len(report.first_hits) == 5
     assert await _count(db, detections) == 0
     assert await _count(db, alerts) == 0
+
+
+async def _unscanned(db: Database) -> int:
+    async with db.reader() as uow:
+        query = select(func.count()).where(messages.c.scanned_at.is_(None))
+        return int((await uow.connection.execute(query)).scalar_one())
+
+
+async def test_history_mode_stores_hits_and_marks_scanned_but_alerts_nobody(
+    db: Database,
+) -> None:
+    service = await _service(db)
+    await service.add_rule(RuleDraft("city", RuleKind.KEYWORDS, "bogota, wire transfer"))
+    history = IngestService(db, MediaPolicy(frozenset()), scanner=service, alerts=False)
+    page = ArchivePage(
+        messages=[f.message(i, text=t) for i, t in enumerate(TEXTS, 1)], chats=[CHAT]
+    )
+    result = await history.ingest_page(page)
+    assert result.detections == 3
+    assert (await _count(db, detections), await _count(db, alerts)) == (3, 0)
+    assert await _unscanned(db) == 0
+    assert await service.rescan_unscanned() == 0  # the scheduled rescan finds nothing to alert
+    assert await _count(db, alerts) == 0
+    live = await _ingest(db, service, ["bogota, live"], start=100)  # the live path still alerts
+    assert (live.detections, await _count(db, alerts)) == (1, len(ADMINS))
+
+
+async def test_rows_are_marked_scanned_as_they_are_written_and_edited(db: Database) -> None:
+    clock = Clock()
+    service = await _service(db, clock)
+    await service.add_rule(RuleDraft("city", RuleKind.KEYWORDS, "bogota"))
+    await _ingest(db, None, ["written without a scanner"], start=50)
+    ingest = IngestService(db, MediaPolicy(frozenset()), scanner=service, clock=clock)
+    await ingest.ingest_page(ArchivePage(messages=[f.message(1, text="plain")], chats=[CHAT]))
+    clock.now += timedelta(hours=1)
+    edited = f.message(1, text="now in bogota", edit_date=f.at(5))
+    result = await ingest.ingest_page(ArchivePage(messages=[edited], chats=[CHAT]))
+    assert (len(result.outcome.edited), result.detections) == (1, 1)
+    async with db.reader() as uow:
+        query = select(messages.c.message_id, messages.c.scanned_at).order_by(messages.c.id)
+        stamps = {row[0]: row[1] for row in await uow.connection.execute(query)}
+    assert stamps == {50: None, 1: clock.now}  # the edit's UPDATE moved the mark
+    async with db.reader() as uow:
+        hits = await uow.connection.execute(select(detections.c.context))
+    assert [row[0] for row in hits] == ["now in bogota"]  # the scan saw the new text
+
+
+async def test_the_alert_payload_dates_the_message_in_utc(db: Database) -> None:
+    service = await _service(db)
+    await service.add_rule(RuleDraft("city", RuleKind.KEYWORDS, "bogota"))
+    local = datetime(2024, 5, 1, 14, 30, tzinfo=timezone(timedelta(hours=2)))
+    ingest = IngestService(db, MediaPolicy(frozenset()), scanner=service)
+    page = ArchivePage(messages=[f.message(1, text="in bogota", date=local)], chats=[CHAT])
+    await ingest.ingest_page(page)
+    async with db.reader() as uow:
+        dates = {row[0]["date"] for row in await uow.connection.execute(select(alerts.c.payload))}
+    assert dates == {"2024-05-01T12:30:00+00:00"}

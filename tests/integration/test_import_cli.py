@@ -10,11 +10,17 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from core.config_manager import ConfigManager
+from core.db import migrate
 from core.db.database import Database
+from core.db.tables import alerts, detections, messages
+from core.domain.detection import RuleKind
+from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import ConfigurationError
 from core.log_setup import configure_logging
+from services.detection.service import DetectionService, RuleDraft
 from telegramvault.import_command import add_import_parser
 from tests.integration.test_import_service import FIXTURES
 
@@ -101,3 +107,48 @@ def test_an_unknown_time_zone_is_refused_by_the_parser(
         parse("x", "--export-timezone", "Mars/Olympus")
     assert caught.value.code == 2
     assert "unknown time zone 'Mars/Olympus'" in capsys.readouterr().err
+
+
+async def _add_rule(data_dir: Path, pattern: str) -> None:
+    """The vault as an admin left it: migrated, with one keyword rule."""
+    settings = config(data_dir)
+    settings.load()
+    db = Database.from_url(f"sqlite+aiosqlite:///{data_dir / 'vault.db'}")
+    try:
+        await migrate.upgrade(db.engine)
+        detection = DetectionService(settings, EnhancedLoggingSystem(settings), db=db)
+        await detection.add_rule(RuleDraft("words", RuleKind.KEYWORDS, pattern))
+    finally:
+        await db.dispose()
+
+
+async def _detection_state(data_dir: Path) -> tuple[int, int, int, int]:
+    """(hits, alerts, unscanned messages, hits of a rescan run now)."""
+    settings = config(data_dir, BOT_ADMIN_IDS="111")
+    settings.load()
+    db = Database.from_url(f"sqlite+aiosqlite:///{data_dir / 'vault.db'}")
+    try:
+        counts = []
+        async with db.reader() as uow:
+            for query in (
+                select(func.count()).select_from(detections),
+                select(func.count()).select_from(alerts),
+                select(func.count()).where(messages.c.scanned_at.is_(None)),
+            ):
+                counts.append(int((await uow.connection.execute(query)).scalar_one()))
+        detection = DetectionService(settings, EnhancedLoggingSystem(settings), db=db,
+                                     recipients=[111])  # fmt: skip
+        rescanned = await detection.rescan_unscanned()
+        return counts[0], counts[1], counts[2], rescanned
+    finally:
+        await db.dispose()
+
+
+def test_an_import_is_scanned_as_history_without_alerting_anyone(tmp_path: Path) -> None:
+    asyncio.run(_add_rule(tmp_path, "Perfecto, мир"))
+    args = parse(str(FIXTURES / "single_modern"), "--export-timezone", "Europe/Madrid")
+    assert args.handler(args, config(tmp_path)) == 0
+    hits, alerted, unscanned, rescanned = asyncio.run(_detection_state(tmp_path))
+    assert hits == 2  # the Spanish and the Russian message
+    assert (alerted, unscanned, rescanned) == (0, 0, 0)
+    assert asyncio.run(_detection_state(tmp_path))[1] == 0  # the rescan alerted nobody either

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
 from core.db.database import Database
 from core.db.uow import UnitOfWork
 from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
-from core.domain.messages import StoredMessageRef
+from core.domain.messages import WrittenMessage
 from services.ingest.media_policy import MediaPolicy
 from services.ingest.service import IngestService
 from tests import factories as f
@@ -29,17 +30,21 @@ def _page(*ids: int, media: Sequence[MediaRef] = ()) -> ArchivePage:
 
 
 class ExplodingScanner:
-    async def scan(self, uow: UnitOfWork, refs: Sequence[StoredMessageRef]) -> int:
+    async def scan(
+        self, uow: UnitOfWork, messages: Sequence[WrittenMessage], *, alerts: bool = True
+    ) -> int:
         raise RuntimeError("detection broke")
 
 
 class CountingScanner:
     def __init__(self) -> None:
-        self.seen: list[int] = []
+        self.seen: list[tuple[int, str, bool]] = []
 
-    async def scan(self, uow: UnitOfWork, refs: Sequence[StoredMessageRef]) -> int:
-        self.seen.extend(r.message_id for r in refs)
-        return len(refs)
+    async def scan(
+        self, uow: UnitOfWork, messages: Sequence[WrittenMessage], *, alerts: bool = True
+    ) -> int:
+        self.seen.extend((w.message.message_id, w.message.text, alerts) for w in messages)
+        return len(messages)
 
 
 async def test_a_page_and_its_cursor_are_stored_together(db: Database) -> None:
@@ -87,7 +92,11 @@ async def test_only_new_and_edited_messages_are_scanned(db: Database) -> None:
     page = _page(1, 2)
     page.messages[1] = f.message(2, text="edited", edit_date=f.at(200))
     result = await service.ingest_page(page)
-    assert scanner.seen == [1, 2, 2]
+    assert scanner.seen == [
+        (1, "message number 1", True),
+        (2, "message number 2", True),
+        (2, "edited", True),
+    ]
     assert result.detections == 1
 
 
@@ -115,3 +124,32 @@ async def test_a_chats_own_media_policy_overrides_the_default(db: Database) -> N
     async with db.reader() as uow:
         counts = await uow.media.counts()
     assert counts == {"skipped": 1, "pending": 1}
+
+
+async def test_copies_of_chats_and_users_are_written_once_and_every_change_is_kept(
+    db: Database,
+) -> None:
+    service = IngestService(db, POLICY)
+    renamed, again = replace(CHAT, title="Renamed"), replace(CHAT, title="Renamed again")
+    page = ArchivePage(
+        messages=[f.message(i) for i in range(1, 301)],
+        chats=[CHAT] * 100 + [renamed] * 100 + [again] * 100,  # a live batch: one per event
+        users=[f.user(1001)] * 150 + [f.user(1001, username="ana_new")] * 150,
+        observed_at=f.at(100),
+    )
+    result = await service.ingest_page(page)
+    assert [(c.old_value, c.new_value) for c in result.chat_changes] == [
+        (CHAT.title, "Renamed"),
+        ("Renamed", "Renamed again"),
+    ]
+    assert [(c.field, c.new_value) for c in result.user_changes] == [("username", "ana_new")]
+    async with db.reader() as uow:
+        history = await uow.chats.history_of(CHAT.id)
+        chat = await uow.chats.get(CHAT.id)
+        user = await uow.users.get(1001)
+    assert [(h.old_value, h.new_value) for h in history] == [
+        (CHAT.title, "Renamed"),
+        ("Renamed", "Renamed again"),
+    ]
+    assert chat is not None and chat["title"] == "Renamed again"
+    assert user is not None and user["username"] == "ana_new"

@@ -76,6 +76,20 @@ async def test_the_fast_insert_stores_what_the_core_insert_stores(
     assert await _stored_form(db, 1) == expected
 
 
+async def test_the_scan_mark_is_stored_as_the_core_insert_stores_it(db: Database) -> None:
+    await _chats(db)
+    async with db.unit_of_work() as uow:
+        await uow.messages.upsert_batch([f.message(1)], scanned_at=f.at(42))
+        await uow.messages.upsert_batch([f.message(3)])
+        stmt = insert_ignore(uow.dialect, messages_table, ("chat_id", "message_id"))
+        await uow.connection.execute(stmt, [{**message_row(f.message(2)), "scanned_at": f.at(42)}])
+        await uow.commit()
+    marked, core, unmarked = [(await _stored_form(db, i))["scanned_at"] for i in (1, 2, 3)]
+    assert marked == core
+    assert "NULL" not in marked and True not in marked
+    assert unmarked in {("NULL",), (True, None)}  # no scan in the transaction: left unscanned
+
+
 async def test_every_key_is_found_in_one_lookup_across_chats(db: Database) -> None:
     await _chats(db)
     stored = [f.message(n) for n in range(1, 2501)] + [f.message(5, chat_id=OTHER.id)]

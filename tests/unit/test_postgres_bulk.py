@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from core.db.postgres_bulk import INSERT_MESSAGES, column_arrays
+from core.db.postgres_bulk import INSERT_MESSAGES, INSERT_SCANNED_MESSAGES, column_arrays
 from core.db.repos.messages import message_row
 from core.domain.messages import ArchivedMessage
 from tests import factories as f
@@ -17,6 +17,7 @@ from tests import factories as f
 def test_every_message_field_is_an_array_of_the_statement() -> None:
     names = {field.name for field in fields(ArchivedMessage)}
     assert set(INSERT_MESSAGES.compile().params) == names
+    assert set(INSERT_SCANNED_MESSAGES.compile().params) == names | {"scanned_at"}
     assert set(column_arrays([f.message(1)])) == names
 
 

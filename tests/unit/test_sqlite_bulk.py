@@ -7,7 +7,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 
 from core.db.repos.messages import message_row
-from core.db.sqlite_bulk import MESSAGE_COLUMNS, message_values, sqlite_datetime
+from core.db.sqlite_bulk import MESSAGE_COLUMNS, message_rows, message_values, sqlite_datetime
 from core.domain.messages import ArchivedMessage
 from tests import factories as f
 
@@ -45,3 +45,15 @@ def test_datetimes_are_stored_in_sqlalchemys_form_for_every_year() -> None:
     assert (
         sqlite_datetime(datetime(5, 3, 1, 1, 1, 1, 5, tzinfo=UTC)) == "0005-03-01 01:01:01.000005"
     )
+
+
+def test_rows_built_a_column_at_a_time_equal_the_row_by_row_values() -> None:
+    plus_two = timezone(timedelta(hours=2))
+    batch = [
+        f.message(1, entities=({"type": "bold", "offset": 0, "length": 2},), edit_date=f.at(9)),
+        f.message(2, action_data={"a": [1, "ñ"]}, fwd_date=datetime(2024, 5, 1, tzinfo=plus_two)),
+        f.message(3),
+    ]
+    rows = message_rows(range(7, 10), batch, "extra")
+    assert rows == [(7 + i, *message_values(m), "extra") for i, m in enumerate(batch)]
+    assert rows[1][MESSAGE_COLUMNS.index("fwd_date") + 1] == "2024-04-30 22:00:00.000000"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from benchmarks.storage import Gathered
+import re
+from pathlib import Path
+
+from benchmarks.context import Bench, BenchConfig, DialectRun
+from benchmarks.corpus import Corpus
+from benchmarks.storage import Gathered, bulk_import
+from benchmarks.targets import SqliteTarget
 from benchmarks.writes import Page
 from core.domain.messages import IngestOutcome
 from tests import factories as f
@@ -22,3 +28,16 @@ async def test_pages_are_written_once_enough_are_gathered_and_the_rest_on_flush(
     last = await gathered.flush()
     assert last is not None and last.unchanged == 2 and written[-1] == [5, 6]
     assert await gathered.flush() is None
+
+
+async def test_the_import_pipeline_is_timed_with_its_rules_scanning(tmp_path: Path) -> None:
+    config = BenchConfig(size=600, baseline_size=100, dialects=("sqlite",))
+    run = DialectRun(Bench(config, Corpus(600, config.seed)), SqliteTarget(tmp_path))
+    try:
+        figures = await bulk_import(run)
+    finally:
+        await run.target.close()
+    [pipeline] = [f for f in figures if f.name.startswith("import pipeline")]
+    assert pipeline.value > 0 and pipeline.budget == "≥ 20,000"
+    hits = re.search(r"([\d,]+) hits", pipeline.notes[0])
+    assert hits is not None and int(hits.group(1).replace(",", "")) > 0

@@ -28,23 +28,32 @@ class BackfillCursorRepo:
         return [dict(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def start(
-        self, chat_id: int, at: datetime, *, limit: int | None = None, since: datetime | None = None
+        self,
+        chat_id: int,
+        at: datetime,
+        *,
+        limit: int | None = None,
+        since: datetime | None = None,
+        account_id: int | None = None,
     ) -> None:
-        """Create or re-open the cursor of a chat (a finished one starts a new pass on request)."""
-        stmt = upsert(
-            self._dialect, backfill_cursors, ("chat_id",), ("limit", "since", "done", "updated_at")
-        )
-        await self._conn.execute(
-            stmt,
-            {
-                "chat_id": chat_id,
-                "limit": limit,
-                "since": since,
-                "done": False,
-                "started_at": at,
-                "updated_at": at,
-            },
-        )
+        """Create or re-open the cursor of a chat (a finished one starts a new pass on request).
+
+        ``account_id`` names the account running the pass (None leaves the stored one).
+        """
+        values: dict[str, Any] = {
+            "chat_id": chat_id,
+            "limit": limit,
+            "since": since,
+            "done": False,
+            "started_at": at,
+            "updated_at": at,
+        }
+        columns = ["limit", "since", "done", "updated_at"]
+        if account_id is not None:
+            values["account_id"] = account_id
+            columns.append("account_id")
+        stmt = upsert(self._dialect, backfill_cursors, ("chat_id",), columns)
+        await self._conn.execute(stmt, values)
 
     async def save(self, update: CursorUpdate, at: datetime) -> None:
         values: dict[str, Any] = {
@@ -58,5 +67,8 @@ class BackfillCursorRepo:
         if update.top_message_id is not None:
             values["top_message_id"] = update.top_message_id
             columns.append("top_message_id")
+        if update.account_id is not None:
+            values["account_id"] = update.account_id
+            columns.append("account_id")
         stmt = upsert(self._dialect, backfill_cursors, ("chat_id",), columns)
         await self._conn.execute(stmt, {**values, "started_at": at})

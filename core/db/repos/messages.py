@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -11,10 +11,10 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import postgres_bulk, sqlite_bulk
-from core.db.repos.message_keys import StoredContent, possibly_stored, stored_content
+from core.db.repos.message_keys import Key, StoredContent, possibly_stored, stored_content
 from core.db.search_index import SearchIndexWriter
 from core.db.tables import chats, message_versions, messages
-from core.domain.messages import ArchivedMessage, IngestOutcome, StoredMessageRef
+from core.domain.messages import ArchivedMessage, IngestOutcome, StoredMessageRef, WrittenMessage
 
 # Columns an incoming message sets (every field of ArchivedMessage); everything else
 # (deleted_at, scanned_at …) is the vault's own. One list for both write paths.
@@ -38,20 +38,26 @@ def _without_nul(message: ArchivedMessage) -> ArchivedMessage:
 
 
 def _latest_per_key(
-    batch: Iterable[ArchivedMessage],
-) -> tuple[list[ArchivedMessage], list[ArchivedMessage]]:
-    """One message per key (the latest edit wins) and the earlier versions it superseded."""
-    chosen: dict[tuple[int, int], ArchivedMessage] = {}
+    batch: Sequence[ArchivedMessage],
+) -> tuple[list[ArchivedMessage], list[Key], list[ArchivedMessage]]:
+    """One message per key (the latest edit wins), their keys, and the earlier versions they
+    superseded. A batch without repeated keys (nearly every one) is handled in a few passes
+    at C speed; this runs for every message written."""
+    messages = [_without_nul(m) for m in batch]
+    keys = [(m.chat_id, m.message_id) for m in messages]
+    if len(dict.fromkeys(keys)) == len(keys):
+        return messages, keys, []
+    chosen: dict[Key, ArchivedMessage] = {}
     superseded: list[ArchivedMessage] = []
-    for message in map(_without_nul, batch):
-        current = chosen.get(message.key)
+    for key, message in zip(keys, messages, strict=True):
+        current = chosen.get(key)
         if current is None or _edit_order(message) >= _edit_order(current):
             if current is not None:
                 superseded.append(current)
-            chosen[message.key] = message
+            chosen[key] = message
         else:
             superseded.append(message)
-    return list(chosen.values()), superseded
+    return list(chosen.values()), list(chosen), superseded
 
 
 def _edit_order(message: ArchivedMessage) -> float:
@@ -67,59 +73,73 @@ class MessageRepo:
         self._index = index
 
     async def upsert_batch(
-        self, batch: Sequence[ArchivedMessage], *, index: bool = True
+        self,
+        batch: Sequence[ArchivedMessage],
+        *,
+        index: bool = True,
+        scanned_at: datetime | None = None,
     ) -> IngestOutcome:
         """Store a batch idempotently (unique on chat id + message id).
 
         ``index=False`` skips the SQLite search index for bulk loads that rebuild it afterwards.
+        ``scanned_at`` marks the new and edited rows scanned as they are written: the caller
+        scans them in this transaction (a separate UPDATE would rewrite every row again).
         """
-        unique, superseded = _latest_per_key(batch)
+        unique, keys, superseded = _latest_per_key(batch)
         outcome = IngestOutcome()
-        candidates = await possibly_stored(self._conn, self._dialect, [m.key for m in unique])
+        candidates = await possibly_stored(self._conn, self._dialect, keys)
         existing = await stored_content(self._conn, self._dialect, candidates)
-        fresh = [m for m in unique if m.key not in existing]
-        inserted = await self._insert(fresh)
-        outcome.inserted.extend(inserted)
-        if index:
-            by_key = {m.key: m.text for m in fresh}
-            await self._index.add(
-                self._conn, [(r.pk, by_key[(r.chat_id, r.message_id)]) for r in inserted]
-            )
-        raced = {m.key for m in fresh} - {(r.chat_id, r.message_id) for r in inserted}
-        if raced:  # another writer inserted them between our read and our insert
-            existing.update(await stored_content(self._conn, self._dialect, list(raced)))
-        changed = [m for m in unique if m.key in existing]
-        await self._apply_updates(changed, existing, outcome, index=index)
-        outcome.stored.update({key: old.pk for key, old in existing.items()})
-        outcome.stored.update({(r.chat_id, r.message_id): r.pk for r in inserted})
-        final = {m.key: m for m in unique}
-        earlier = [
-            (m, outcome.stored[m.key])
-            for m in superseded
-            if m.key in outcome.stored and _content_differs_from(m, final[m.key])
+        fresh = [m for m, key in zip(unique, keys, strict=True) if key not in existing]
+        inserted = await self._insert(fresh, scanned_at, index=index)
+        if len(inserted) < len(fresh):  # another writer inserted some between lookup and insert
+            taken = {(w.message.chat_id, w.message.message_id) for w in inserted}
+            raced = [m.key for m in fresh if m.key not in taken]
+            existing.update(await stored_content(self._conn, self._dialect, raced))
+        outcome.inserted = [
+            StoredMessageRef(w.pk, w.message.chat_id, w.message.message_id) for w in inserted
         ]
-        outcome.older_versions += await self._store_older_versions(earlier)
+        outcome.written_messages = inserted
+        if existing:
+            changed = [m for m, key in zip(unique, keys, strict=True) if key in existing]
+            await self._apply_updates(changed, existing, outcome, index=index, at=scanned_at)
+            outcome.stored.update({key: old.pk for key, old in existing.items()})
+        outcome.stored.update({(r.chat_id, r.message_id): r.pk for r in outcome.inserted})
+        if superseded:
+            final = dict(zip(keys, unique, strict=True))
+            earlier = [
+                (m, outcome.stored[m.key])
+                for m in superseded
+                if m.key in outcome.stored and _content_differs_from(m, final[m.key])
+            ]
+            outcome.older_versions += await self._store_older_versions(earlier)
         return outcome
 
-    async def _insert(self, fresh: Sequence[ArchivedMessage]) -> list[StoredMessageRef]:
+    async def _insert(
+        self, fresh: Sequence[ArchivedMessage], scanned_at: datetime | None, *, index: bool
+    ) -> list[WrittenMessage]:
+        """Insert messages not stored yet (and index them); what was inserted, in order."""
         if not fresh:
             return []
         if self._dialect == "sqlite":
-            ids = await sqlite_bulk.insert_messages(self._conn, fresh)
-            return [
-                StoredMessageRef(pk, m.chat_id, m.message_id)
-                for pk, m in zip(ids, fresh, strict=True)
-            ]
-        rows = await postgres_bulk.insert_messages(self._conn, fresh)
-        return [StoredMessageRef(pk, chat_id, message_id) for pk, chat_id, message_id in rows]
+            ids = await sqlite_bulk.insert_messages(self._conn, fresh, scanned_at=scanned_at)
+            written = [WrittenMessage(pk, m) for pk, m in zip(ids, fresh, strict=True)]
+            if index:
+                await self._index.add(self._conn, [(w.pk, w.message.text) for w in written])
+            return written
+        rows = await postgres_bulk.insert_messages(self._conn, fresh, scanned_at=scanned_at)
+        by_key = {m.key: m for m in fresh}
+        return [
+            WrittenMessage(pk, by_key[(chat_id, message_id)]) for pk, chat_id, message_id in rows
+        ]
 
     async def _apply_updates(
         self,
         candidates: Sequence[ArchivedMessage],
-        existing: dict[tuple[int, int], StoredContent],
+        existing: dict[Key, StoredContent],
         outcome: IngestOutcome,
         *,
         index: bool,
+        at: datetime | None,
     ) -> None:
         newer: list[tuple[ArchivedMessage, StoredContent]] = []
         older: list[tuple[ArchivedMessage, StoredContent]] = []
@@ -134,11 +154,16 @@ class MessageRepo:
         outcome.older_versions += await self._store_older_versions(
             [(m, old.pk) for m, old in older]
         )
-        await self._store_edits(newer, index=index)
+        await self._store_edits(newer, index=index, scanned_at=at)
         outcome.edited.extend(StoredMessageRef(old.pk, m.chat_id, m.message_id) for m, old in newer)
+        outcome.written_messages.extend(WrittenMessage(old.pk, m) for m, old in newer)
 
     async def _store_edits(
-        self, edits: Sequence[tuple[ArchivedMessage, StoredContent]], *, index: bool
+        self,
+        edits: Sequence[tuple[ArchivedMessage, StoredContent]],
+        *,
+        index: bool,
+        scanned_at: datetime | None,
     ) -> None:
         if not edits:
             return
@@ -154,15 +179,17 @@ class MessageRepo:
                 for _, old in edits
             ],
         )
-        stmt = (
-            update(messages)
-            .where(messages.c.id == bindparam("pk"))
-            .values({name: bindparam(f"new_{name}") for name in MUTABLE_COLUMNS})
-        )
+        columns: dict[str, Any] = {name: bindparam(f"new_{name}") for name in MUTABLE_COLUMNS}
+        if scanned_at is not None:  # scanned in this transaction; else left as it was
+            columns["scanned_at"] = bindparam("new_scanned_at")
+        stmt = update(messages).where(messages.c.id == bindparam("pk")).values(columns)
         params = []
         for message, old in edits:
             row = message_row(message)
-            params.append({"pk": old.pk, **{f"new_{n}": row[n] for n in MUTABLE_COLUMNS}})
+            values = {f"new_{n}": row[n] for n in MUTABLE_COLUMNS}
+            if scanned_at is not None:
+                values["new_scanned_at"] = scanned_at
+            params.append({"pk": old.pk, **values})
         await self._conn.execute(stmt, params)
         if index:
             await self._index.remove(self._conn, [(old.pk, old.text) for _, old in edits])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.db import postgres_bulk, sqlite_bulk
+from core.db.sqlite_bulk import sqlite_datetime
 from core.db.tables import alerts, detection_rules, detections, messages
 from core.db.upsert import insert_ignore
 from core.domain.detection import DetectionRule, RuleKind, Severity
@@ -113,6 +115,10 @@ class RuleRepo:
         return int(count) * 1_000_003 + int(ids or 0), latest
 
 
+HIT_COLUMNS = ("rule_id", "message_pk", "matched_text", "context", "created_at")
+HIT_KEY = ("rule_id", "message_pk")
+
+
 class DetectionRepo:
     def __init__(self, conn: AsyncConnection, dialect: str) -> None:
         self._conn = conn
@@ -130,13 +136,34 @@ class DetectionRepo:
         return [dict(r) for r in (await self._conn.execute(query)).mappings()]
 
     async def add_hits(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Store hits once per (rule, message); returns only the hits that are new."""
+        """Store hits once per (rule, message); returns only the hits that are new (``id``,
+        ``rule_id``, ``message_pk``), in id order.
+
+        Rows give ``rule_id``, ``message_pk`` and ``matched_text``, and may give ``context``
+        and ``created_at`` (now when absent). One statement per dialect's fast path, not an
+        executemany with RETURNING: an import with 1,000 rules stores about one hit for every
+        two messages.
+        """
         if not rows:
             return []
-        stmt = insert_ignore(self._dialect, detections, ("rule_id", "message_pk")).returning(
-            detections.c.id, detections.c.rule_id, detections.c.message_pk
-        )
-        return [dict(r) for r in (await self._conn.execute(stmt, list(rows))).mappings()]
+        now = datetime.now(UTC)
+        hits = [
+            (r["rule_id"], r["message_pk"], r["matched_text"], r.get("context"),
+             r.get("created_at") or now)
+            for r in rows
+        ]  # fmt: skip
+        if self._dialect == "sqlite":
+            stamps = {at: sqlite_datetime(at) for at in {hit[4] for hit in hits}}  # one, mostly
+            params = [(*hit[:4], stamps[hit[4]]) for hit in hits]
+            new = await sqlite_bulk.insert_new(
+                self._conn, detections.name, HIT_COLUMNS, params, unique=HIT_KEY
+            )
+        else:
+            new = await postgres_bulk.insert_hits(self._conn, hits)
+        return [
+            {"id": hit_id, "rule_id": rule_id, "message_pk": message_pk}
+            for hit_id, rule_id, message_pk in new
+        ]
 
     async def last_alert_at(self, rule_ids: Sequence[int]) -> dict[int, datetime]:
         """When each rule last enqueued an alert (cooldowns)."""
