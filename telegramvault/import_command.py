@@ -18,7 +18,7 @@ from core.config_manager import ConfigManager
 from core.db import migrate
 from core.db.database import Database
 from core.enhanced_logging_system import EnhancedLoggingSystem
-from core.errors import ConfigurationError, InvalidInputError
+from core.errors import ConfigurationError, InvalidInputError, VaultError
 from services.detection.service import DetectionService
 from services.importer import ContentStore, ImportProgress, ImportService, ImportSummary
 from services.ingest.media_policy import MediaPolicy
@@ -70,6 +70,9 @@ def cmd_import(args: argparse.Namespace, config: ConfigManager) -> int:
         line.finish()
         print(f"error: {error}", file=sys.stderr)
         return EX_INVALID
+    except VaultError:
+        line.finish()  # the command line reports it, on a clean line
+        raise
     line.finish()
     print(summary.render())
     return EX_OK

@@ -19,6 +19,7 @@ from pathlib import Path
 import structlog
 
 from core.db.database import Database
+from core.db.statistics import refresh_statistics
 from core.domain.archive import ArchivePage
 from core.errors import InvalidInputError
 from services.importer.chats import ChatFacts
@@ -41,6 +42,7 @@ NOT_SELECTED = "chat not selected with --chat-id"
 # 1,000 on SQLite at 500k messages (more as the vault grows), while a page stays a few MB in
 # memory, the write lock is held for well under a second and progress still moves often.
 IMPORT_PAGE_SIZE = 5000
+STATISTICS_AFTER_INSERTS = 10_000  # smaller imports leave the planner's picture as it was
 
 
 def utc_now() -> datetime:
@@ -58,9 +60,11 @@ class ImportService:
         *,
         page_size: int = IMPORT_PAGE_SIZE,
         export_timezone: tzinfo | None = None,
+        statistics_after: int = STATISTICS_AFTER_INSERTS,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._db = db
+        self._statistics_after = statistics_after
         self._ingest = ingest
         self._store = media_store
         self._page_size = page_size
@@ -91,6 +95,10 @@ class ImportService:
             total = sum(c.count for c in validated.chats if selected(c))
             reporter = _Reporter(progress, started, total)
             await self._import(parser, ordinals, source, summary, reporter)
+        if summary.inserted >= self._statistics_after:
+            # A large import leaves the planner guessing until autovacuum or the maintenance
+            # job catches up; the first searches after it should not pay for that.
+            await refresh_statistics(self._db)
         summary.duration = time.monotonic() - started
         log.info("import_finished", source=source.name, chats=summary.chats,
                  messages=summary.total_messages, inserted=summary.inserted,

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from core.db.database import Database
 from core.db.tables import (
@@ -430,3 +430,29 @@ async def test_a_lone_json_file_with_another_name_is_accepted(db: Database, tmp_
     shutil.copy(FIXTURES / "forum" / "result.json", renamed)
     service, _ = make_importer(db, tmp_path / "media")
     assert (await service.import_path(renamed)).inserted == 9
+
+
+async def _statistics_refreshes(db: Database) -> int:
+    """How often the planner's statistics about ``messages`` were refreshed on purpose (SQLite:
+    whether they exist at all; each test has a new file there)."""
+    if db.dialect == "sqlite":
+        sql = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+    else:
+        sql = "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'messages'"
+    async with db.reader() as uow:
+        return int((await uow.connection.execute(text(sql))).scalar_one())
+
+
+async def test_a_large_import_leaves_fresh_planner_statistics(db: Database, tmp_path: Path) -> None:
+    before = await _statistics_refreshes(db)
+    summary, _ = await import_fixture(db, tmp_path, "single_modern", statistics_after=1)
+    assert summary.inserted >= 1
+    assert await _statistics_refreshes(db) > before
+
+
+async def test_a_small_import_leaves_statistics_to_maintenance(
+    db: Database, tmp_path: Path
+) -> None:
+    before = await _statistics_refreshes(db)
+    await import_fixture(db, tmp_path, "single_modern")
+    assert await _statistics_refreshes(db) == before
