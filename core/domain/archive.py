@@ -44,11 +44,16 @@ class CursorUpdate:
 
 @dataclass(frozen=True, slots=True)
 class Deletion:
-    """Messages Telegram says were deleted; ``chat_id`` is None for private chats and groups."""
+    """Messages Telegram says were deleted; ``chat_id`` is None for private chats and groups.
+
+    Those ids are numbered per account, so ``account_id`` (the account that saw the deletion)
+    keeps a chat-less deletion to chats no other account owns.
+    """
 
     message_ids: tuple[int, ...]
     deleted_at: datetime
     chat_id: int | None = None
+    account_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
-from core.domain.archive import ArchivePage
+from core.domain.archive import ArchivePage, Deletion
 from services.archiver.watchlist import WatchListService
 from services.ingest.service import IngestService, PageResult
 
@@ -68,13 +68,13 @@ class LiveIngestor:
     async def _watched_part(self, page: ArchivePage) -> ArchivePage | None:
         messages = [m for m in page.messages if await self._watch.is_watched(m.chat_id)]
         deletions = [
-            d
+            self._scoped(d)
             for d in page.deletions
             if d.chat_id is None or await self._watch.is_watched(d.chat_id)
         ]
         if not messages and not deletions:
             return None
-        if len(messages) == len(page.messages) and len(deletions) == len(page.deletions):
+        if len(messages) == len(page.messages) and _same(deletions, page.deletions):
             return page  # all of it is kept (nearly always): no copy per event
         keys = {m.key for m in messages}
         return ArchivePage(
@@ -85,6 +85,13 @@ class LiveIngestor:
             deletions=deletions,
             observed_at=page.observed_at,
         )
+
+    def _scoped(self, deletion: Deletion) -> Deletion:
+        """A chat-less deletion names this account's message ids (see Deletion)."""
+        account = self._watch.account_id
+        if deletion.chat_id is not None or account is None or deletion.account_id == account:
+            return deletion
+        return replace(deletion, account_id=account)
 
     async def run(self) -> None:
         """Write batches until cancelled; cancel it through ``stop`` to flush what is queued."""
@@ -156,3 +163,7 @@ class LiveIngestor:
     @property
     def pending(self) -> int:
         return self._queue.qsize()
+
+
+def _same(kept: list[Deletion], given: list[Deletion]) -> bool:
+    return len(kept) == len(given) and all(a is b for a, b in zip(kept, given, strict=True))

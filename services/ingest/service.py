@@ -100,7 +100,10 @@ class IngestService:
         deleted = 0
         for deletion in page.deletions:  # after the messages: a page may add then delete one
             deleted += await uow.messages.mark_deleted(
-                deletion.message_ids, deletion.deleted_at, deletion.chat_id
+                deletion.message_ids,
+                deletion.deleted_at,
+                deletion.chat_id,
+                account_id=deletion.account_id,
             )
         return PageResult(outcome, user_changes, chat_changes, media_queued, detections, deleted)
 

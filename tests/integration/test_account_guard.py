@@ -19,9 +19,13 @@ from structlog.testing import capture_logs
 from core.db.database import Database
 from core.db.repos.watch import numbers_messages_per_account
 from core.db.tables import backfill_cursors, chats, watched_chats
+from core.domain.archive import ArchivePage, Deletion
 from core.domain.messages import ChatInfo
 from core.ports.telegram import HistoryPage, ResolvedChat
+from services.archiver.live import LiveIngestor
 from services.archiver.watchlist import ChatOwnedError, WatchListService, register_account
+from services.ingest.media_policy import MediaPolicy
+from services.ingest.service import IngestService
 from services.tasks.queue import TaskQueue
 from tests import factories as f
 from tests.integration.account_support import add_accounts
@@ -302,3 +306,28 @@ async def test_a_chat_of_unknown_kind_is_judged_by_its_id(db: Database) -> None:
     async with db.reader() as uow:
         kinds = dict((await uow.connection.execute(select(chats.c.id, chats.c.kind))).all())
     assert kinds == {unknown_private.id: "unknown", unknown_channel.id: "unknown"}
+
+
+async def test_a_deletion_without_a_chat_stays_in_the_chats_of_the_account_that_saw_it(
+    db: Database,
+) -> None:
+    # Telegram sends private-chat and basic-group deletions without the chat: message 7 of
+    # Ana's chat is main's, message 7 of the Family group is work's.
+    main, work = await add_accounts(db, "main", "work")
+    await _watch_as(db, ANA, main)
+    await _watch_as(db, FAMILY, work)
+    async with db.unit_of_work() as uow:
+        await uow.messages.upsert_batch(
+            [f.message(7, chat_id=ANA.id), f.message(7, chat_id=FAMILY.id)]
+        )
+        await uow.commit()
+    ingest = IngestService(db, MediaPolicy(frozenset()), clock=lambda: NOW)
+    live = LiveIngestor(ingest, _service(db, work))
+    await live.submit(ArchivePage(deletions=[Deletion((7,), NOW)]))
+    await live.flush()
+
+    async with db.reader() as uow:
+        ana = await uow.messages.get(ANA.id, 7)
+        family = await uow.messages.get(FAMILY.id, 7)
+    assert ana is not None and ana["deleted_at"] is None
+    assert family is not None and family["deleted_at"] == NOW

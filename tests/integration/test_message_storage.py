@@ -114,6 +114,26 @@ async def test_deletions_without_a_chat_only_touch_private_chats_and_groups(db: 
     assert group_row is not None and group_row["deleted_at"] == f.at(1)
 
 
+async def test_a_chat_less_deletion_stays_in_the_chats_of_its_account(db: Database) -> None:
+    # Two accounts each have a private chat whose message 9 is their own; a third private
+    # chat (imported, owned by nobody) is any account's.
+    mine, theirs, nobodys = (f.chat(n, kind="user") for n in (501, 502, 503))
+    async with db.unit_of_work() as uow:
+        await uow.chats.upsert([mine, theirs, nobodys], f.at(0))
+        first = await uow.watch.register_account("main", 1)
+        second = await uow.watch.register_account("work", 2)
+        await uow.watch.watch(mine.id, f.at(0), added_by=None, account_id=first)
+        await uow.watch.watch(theirs.id, f.at(0), added_by=None, account_id=second)
+        await uow.messages.upsert_batch(
+            [f.message(9, chat_id=c.id) for c in (mine, theirs, nobodys)]
+        )
+        assert await uow.messages.mark_deleted([9], f.at(1), account_id=first) == 2
+        await uow.commit()
+        deleted = {c.id: (await uow.messages.get(c.id, 9) or {}).get("deleted_at")
+                   for c in (mine, theirs, nobodys)}  # fmt: skip
+    assert deleted == {mine.id: f.at(1), theirs.id: None, nobodys.id: f.at(1)}
+
+
 @pytest.mark.parametrize(
     ("stored", "query"),
     [("Llámame al teléfono", "telefono"), ("информация важна", "информация"),

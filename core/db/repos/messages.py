@@ -7,13 +7,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db import postgres_bulk, sqlite_bulk
 from core.db.repos.message_keys import Key, StoredContent, possibly_stored, stored_content
 from core.db.search_index import SearchIndexWriter
-from core.db.tables import chats, message_versions, messages
+from core.db.tables import chats, message_versions, messages, watched_chats
 from core.domain.messages import ArchivedMessage, IngestOutcome, StoredMessageRef, WrittenMessage
 
 # Columns an incoming message sets (every field of ArchivedMessage); everything else
@@ -226,21 +226,25 @@ class MessageRepo:
         return {(r[0], r[1], _stamp(r[2])) for r in await self._conn.execute(query)}
 
     async def mark_deleted(
-        self, message_ids: Sequence[int], at: datetime, chat_id: int | None = None
+        self,
+        message_ids: Sequence[int],
+        at: datetime,
+        chat_id: int | None = None,
+        *,
+        account_id: int | None = None,
     ) -> int:
         """Mark messages deleted, keeping their content.
 
         Telegram names the chat only for channels and supergroups; ids of private chats and
-        basic groups are unique per account, so ``chat_id=None`` searches those chats.
+        basic groups are unique per account, so ``chat_id=None`` searches those chats — the
+        ones ``account_id`` owns or nobody does, never another account's.
         """
         if not message_ids:
             return 0
         scope = (
             messages.c.chat_id == chat_id
             if chat_id is not None
-            else messages.c.chat_id.in_(
-                select(chats.c.id).where(chats.c.kind.not_in(CHANNEL_KINDS))
-            )
+            else messages.c.chat_id.in_(_numbered_by(account_id))
         )
         stmt = (
             update(messages)
@@ -291,3 +295,15 @@ def _is_older(message: ArchivedMessage, old: StoredContent) -> bool:
 
 def _stamp(value: datetime | None) -> float | None:
     return value.timestamp() if value else None
+
+
+def _numbered_by(account_id: int | None) -> Select[tuple[int]]:
+    """Chats whose message ids an account's chat-less deletion may name: private chats and
+    basic groups, except those another account owns."""
+    query = select(chats.c.id).where(chats.c.kind.not_in(CHANNEL_KINDS))
+    if account_id is None:
+        return query
+    theirs = select(watched_chats.c.chat_id).where(
+        watched_chats.c.account_id.is_not(None), watched_chats.c.account_id != account_id
+    )
+    return query.where(chats.c.id.not_in(theirs))
