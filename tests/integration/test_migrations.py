@@ -150,3 +150,26 @@ async def test_walk_indexes_carry_the_id_on_postgresql(empty_db_url: str) -> Non
         assert not any("INCLUDE" in definition for definition in plain.values())
     finally:
         await db.dispose()
+
+
+def test_the_recorded_head_is_the_newest_migration() -> None:
+    assert migrate.head_revision() == migrate.HEAD_REVISION
+
+
+async def test_an_up_to_date_vault_starts_without_running_alembic(
+    empty_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alembic import command
+
+    db = Database.from_url(empty_db_url)
+    try:
+        await migrate.upgrade(db.engine)
+
+        def refuse(*_: object, **__: object) -> None:
+            raise AssertionError("alembic ran although the schema is at head")
+
+        monkeypatch.setattr(command, "upgrade", refuse)
+        await migrate.upgrade(db.engine)
+        assert await migrate.current_revision(db.engine) == migrate.HEAD_REVISION
+    finally:
+        await db.dispose()
