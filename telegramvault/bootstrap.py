@@ -73,6 +73,6 @@ async def build_core(config: ConfigManager, *, apply_migrations: bool = True) ->
     flood_recorder = FloodWaitProgress(DatabaseFloodRecorder(db))
     retry = APIRetryWrapper(config, logger, flood_recorder=flood_recorder)
     structlog.get_logger(__name__).info(
-        "core_ready", dialect=db.dialect, revision=migrate.head_revision()
+        "core_ready", dialect=db.dialect, revision=migrate.HEAD_REVISION
     )
     return Core(config=config, settings=settings, logger=logger, db=db, retry=retry)

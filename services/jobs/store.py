@@ -1,9 +1,11 @@
 """The job store: APScheduler's SQLAlchemy store on the vault's own database.
 
 APScheduler 3 stores jobs synchronously, so the store gets a synchronous engine on the same
-database (stdlib sqlite3, or psycopg for PostgreSQL). The ``scheduler_jobs`` table is created
-by the vault's migrations with exactly the store's columns; the store finds it there. Another
-process (the bot, when roles run apart) reads the same table to list the jobs.
+database: stdlib sqlite3, or pg8000 for PostgreSQL (pure Python: ~5 MB less resident than a
+libpq-based driver, in a process that otherwise reaches PostgreSQL through asyncpg). The
+``scheduler_jobs`` table is created by the vault's migrations with exactly the store's columns;
+the store finds it there. Another process (the bot, when roles run apart) reads the same table
+to list the jobs.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def store_url(url: URL) -> URL:
             )
         return url.set(drivername="sqlite")
     if backend == "postgresql":
-        return url.set(drivername="postgresql+psycopg")
+        return url.set(drivername="postgresql+pg8000")
     raise ConfigurationError(f"The scheduler cannot store jobs in a {backend} database.")
 
 
