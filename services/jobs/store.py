@@ -11,6 +11,7 @@ to list the jobs.
 from __future__ import annotations
 
 import pickle
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +28,8 @@ from services.jobs.models import JOB_IDS
 from services.status.sizes import sqlite_path
 
 log = structlog.get_logger(__name__)
+VERIFYING_TLS_MODES = ("verify-ca", "verify-full")
+PLAIN_TLS_MODES = ("", "disable", "allow", "prefer", "false")
 SQLITE_BUSY_SECONDS = 15  # as long as the vault's own connections wait for the write lock
 
 
@@ -50,12 +53,33 @@ def sync_engine(url: URL) -> Engine:
     if sync_url.get_backend_name() == "sqlite":
         return create_engine(sync_url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
     return create_engine(
-        sync_url,
+        sync_url.set(query={}),
         pool_size=1,
         max_overflow=2,
         pool_pre_ping=True,
-        connect_args={"application_name": "telegramvault-scheduler"},
+        connect_args=postgres_connect_args(url),
     )
+
+
+def postgres_connect_args(url: URL) -> dict[str, Any]:
+    """pg8000's arguments for the TLS the vault's URL asks for (``ssl`` as asyncpg spells it,
+    or libpq's ``sslmode``): ``require`` encrypts, ``verify-ca``/``verify-full`` also check the
+    server's certificate (``verify-full`` its name too); ``disable``/``prefer``/``allow`` and
+    no option connect in plain text, as asyncpg's default does on a server without TLS."""
+    arguments: dict[str, Any] = {"application_name": "telegramvault-scheduler"}
+    mode = str(url.query.get("ssl") or url.query.get("sslmode") or "").lower()
+    if mode in VERIFYING_TLS_MODES:
+        context = ssl.create_default_context()
+        context.check_hostname = mode == "verify-full"
+        arguments["ssl_context"] = context
+    elif mode in ("require", "true"):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        arguments["ssl_context"] = context
+    elif mode not in PLAIN_TLS_MODES:
+        raise ConfigurationError(f"DATABASE_URL asks for TLS mode {mode!r}, which is not known")
+    return arguments
 
 
 def job_store(url: URL) -> SQLAlchemyJobStore:
