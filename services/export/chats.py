@@ -77,16 +77,15 @@ def _link_reference(path: str, raw: str) -> Ref:
 
 async def find_chat(conn: AsyncConnection, ref: Ref) -> ExportChat:
     """The one chat ``ref`` names; NotFoundError for none, InvalidInputError for several."""
-    found = await _candidates(conn, ref)
+    found = await chat_candidates(conn, ref)
     if not found:
         raise NotFoundError(f"no chat in the vault matches '{ref.raw}'; {HOW_TO_NAME}")
-    if len(found) == 1:
-        return found[0]
-    return _one_of(found, ref)
+    return only_one(found, ref, "Export one of them by its id or @username")
 
 
-async def _candidates(conn: AsyncConnection, ref: Ref) -> list[ExportChat]:
-    notes: list[str] = []
+async def chat_candidates(conn: AsyncConnection, ref: Ref) -> list[ExportChat]:
+    """Every stored chat ``ref`` may name, by id order."""
+    notes: list[str] = []  # the search language's explanations; the callers' errors say more
     if ref.kind is RefKind.ID:
         return await _by_id(conn, int(ref.value))
     if ref.kind is RefKind.TITLE and USERNAME.match(ref.value):
@@ -96,6 +95,20 @@ async def _candidates(conn: AsyncConnection, ref: Ref) -> list[ExportChat]:
         if found:
             return found
     return await _rows(conn, await chat_ids_of(conn, ref, notes))
+
+
+def only_one(found: list[ExportChat], ref: Ref, advice: str) -> ExportChat:
+    """The one of ``found`` meant: the only one, or a unique exact title; else InvalidInputError
+    listing them, ending with ``advice``."""
+    if len(found) == 1:
+        return found[0]
+    wanted = fold(ref.value)
+    exact = [chat for chat in found if chat.title and fold(chat.title) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    listed = "; ".join(chat.label for chat in found[:LISTED_MATCHES])
+    more = f" and {len(found) - LISTED_MATCHES} more" if len(found) > LISTED_MATCHES else ""
+    raise InvalidInputError(f"'{ref.raw}' matches {len(found)} chats: {listed}{more}. {advice}")
 
 
 async def _by_id(conn: AsyncConnection, chat_id: int) -> list[ExportChat]:
@@ -115,22 +128,3 @@ async def _rows(conn: AsyncConnection, ids: list[int]) -> list[ExportChat]:
         .order_by(chats.c.id)
     )
     return [ExportChat(r.id, r.kind, r.title, r.username) for r in await conn.execute(query)]
-
-
-def _one_of(found: list[ExportChat], ref: Ref) -> ExportChat:
-    """Several chats match: a unique exact title decides, otherwise the admin must choose."""
-    wanted = fold(ref.value)
-    exact = [chat for chat in found if chat.title and fold(chat.title) == wanted]
-    if len(exact) == 1:
-        return exact[0]
-    listed = "; ".join(_label(chat) for chat in found[:LISTED_MATCHES])
-    more = f" and {len(found) - LISTED_MATCHES} more" if len(found) > LISTED_MATCHES else ""
-    raise InvalidInputError(
-        f"'{ref.raw}' matches {len(found)} chats: {listed}{more}. "
-        "Export one of them by its id or @username"
-    )
-
-
-def _label(chat: ExportChat) -> str:
-    name = chat.title or (f"@{chat.username}" if chat.username else "untitled")
-    return f"{name} (id {chat.id})"

@@ -38,12 +38,18 @@ class ExportResult:
 
 @dataclass(frozen=True, slots=True)
 class ExportChat:
-    """The chat being exported, as the vault knows it."""
+    """A chat as the vault knows it (the one being exported, or named by an admin)."""
 
     id: int  # marked id
     kind: str
     title: str | None
     username: str | None
+
+    @property
+    def label(self) -> str:
+        """``Title (id)``, or ``@username (id)`` for an untitled chat."""
+        name = self.title or (f"@{self.username}" if self.username else "untitled")
+        return f"{name} ({self.id})"
 
 
 @dataclass(frozen=True, slots=True)
