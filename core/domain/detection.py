@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
+
+from core.domain.messages import ArchivedMessage
 
 
 class RuleKind(StrEnum):
@@ -60,3 +63,32 @@ class RuleMatch(NamedTuple):
     matched_text: str
     start: int
     end: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSnapshot:
+    """The enabled rules at one moment, and the key of what decides their matches.
+
+    ``key`` is equal for two snapshots exactly when their rules match the same messages (names,
+    severities and mutes aside), so matches found with one snapshot stand for the other.
+    """
+
+    rules: tuple[DetectionRule, ...] = ()
+    key: Hashable = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Prematched:
+    """Matches found for a page's messages before the page is written, by another process.
+
+    An import's parser scans each page it drafts with the rules of a snapshot; the scan on
+    write then takes these matches instead of scanning again, as long as the rules still have
+    the snapshot's ``key`` and the message written is one of ``messages`` (the very object: a
+    message the write path replaced, to drop a NUL say, is scanned again). ``matches`` maps a
+    message's position in ``messages`` to what matched in it (``message_pk`` not yet known: 0);
+    a position without an entry had no match.
+    """
+
+    key: Hashable
+    messages: Sequence[ArchivedMessage]
+    matches: Mapping[int, Sequence[RuleMatch]]

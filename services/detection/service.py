@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,14 +11,23 @@ from typing import Any
 from core.config_manager import ConfigManager
 from core.db.database import Database
 from core.db.uow import UnitOfWork
-from core.domain.detection import DetectionRule, RuleKind, RuleMatch, ScanTarget, Severity
+from core.domain.detection import (
+    DetectionRule,
+    Prematched,
+    RuleKind,
+    RuleMatch,
+    RuleSnapshot,
+    ScanTarget,
+    Severity,
+)
 from core.domain.messages import ArchivedMessage, WrittenMessage
 from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import InvalidInputError, NotFoundError
 from services.detection.backtest import BacktestReport, run_backtest
 from services.detection.builtins import BUILTIN_NAMES
-from services.detection.cache import RuleSetCache
+from services.detection.cache import RuleSetCache, rule_set_key
 from services.detection.engine import CompiledRuleSet
+from services.detection.prematch import taken_matches
 from services.detection.validation import validate_rule
 
 SERVICE = "DetectionService"
@@ -83,6 +92,7 @@ class DetectionService:
         # toggling rules back and forth, so DETECTION_CACHE_SIZE is capped here.
         self._cache = RuleSetCache(min(self.cache_size, MAX_CACHED_RULE_SETS))
         self._rules: list[DetectionRule] = []
+        self._rules_key: Hashable = rule_set_key(())
         self._rules_version: object = None
 
     # --- rules -------------------------------------------------------------------------------
@@ -184,30 +194,58 @@ class DetectionService:
 
     # --- scanning ----------------------------------------------------------------------------
 
-    async def _rule_set(self, uow: UnitOfWork) -> tuple[CompiledRuleSet, dict[int, DetectionRule]]:
+    async def _current_rules(self, uow: UnitOfWork) -> dict[int, DetectionRule]:
+        """The enabled rules by id, reloaded when they changed (the bot may change them)."""
         version = await uow.rules.version()
-        if version != self._rules_version:  # another process (the bot) may have changed rules
+        if version != self._rules_version:
             self._rules = await uow.rules.enabled()
+            self._rules_key = rule_set_key(self._rules)
             self._rules_version = version
-        return self._cache.get(self._rules), {rule.id: rule for rule in self._rules}
+        return {rule.id: rule for rule in self._rules}
+
+    @property
+    def compilations(self) -> int:
+        """Rule sets this service has compiled so far (a changed rule set is compiled anew)."""
+        return self._cache.misses
+
+    def _compiled(self) -> CompiledRuleSet:
+        """The current rules compiled (once per distinct rule set, then cached)."""
+        return self._cache.get(self._rules)
+
+    async def rule_snapshot(self) -> RuleSnapshot:
+        """The enabled rules now and their key (see ``Prematched``)."""
+        async with self._db.reader() as uow:
+            await self._current_rules(uow)
+        return RuleSnapshot(tuple(self._rules), self._rules_key)
 
     async def scan(
-        self, uow: UnitOfWork, messages: Sequence[WrittenMessage], *, alerts: bool = True
+        self,
+        uow: UnitOfWork,
+        messages: Sequence[WrittenMessage],
+        *,
+        alerts: bool = True,
+        prematched: Prematched | None = None,
     ) -> int:
         """Scan messages just written in the caller's transaction; returns the new hits.
 
         The MessageScanner of the ingest step: the caller marked the rows scanned already.
         ``alerts=False`` (history: imports) stores the hits and enqueues no alert.
+        ``prematched`` matches are taken for the messages they cover while the rules are
+        still those they were found with; every other message is scanned here.
         """
-        compiled, rules = await self._rule_set(uow)
+        rules = await self._current_rules(uow)
         if not rules or not messages:
             return 0
         by_pk = {written.pk: written.message for written in messages}
-        targets = [
-            ScanTarget(pk, message.chat_id, message.sender_id, message.text)
-            for pk, message in by_pk.items()
-        ]
-        matches = compiled.scan_many(targets)
+        if prematched is not None and prematched.key == self._rules_key:
+            matches, unscanned = taken_matches(prematched, by_pk)
+        else:
+            matches, unscanned = [], by_pk
+        if unscanned:
+            matches += self._compiled().scan_many(
+                ScanTarget(pk, message.chat_id, message.sender_id, message.text)
+                for pk, message in unscanned.items()
+            )
         if not matches:
             return 0
         now = self._clock()

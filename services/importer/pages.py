@@ -12,6 +12,7 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 
 from core.domain.archive import MediaRef
+from core.domain.detection import RuleMatch
 from core.domain.messages import ArchivedMessage, ChatInfo, UserInfo
 from services.importer.chats import ChatContext, ChatFacts
 from services.importer.mapper import InvalidMessageError, Mapped, MessageMapper
@@ -31,6 +32,8 @@ class PageDraft:
     users: dict[int, UserInfo] = field(default_factory=dict)
     opened: int = 0  # chats whose first page this is
     bytes_read: int = 0
+    # Detection's matches found by the parser (``prematch``): message position -> matches.
+    matches: dict[int, list[RuleMatch]] = field(default_factory=dict)
 
     def add(self, mapped: Mapped) -> None:
         self.messages.append(mapped.message)

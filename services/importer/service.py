@@ -21,7 +21,9 @@ import structlog
 from core.db.database import Database
 from core.db.statistics import refresh_statistics
 from core.domain.archive import ArchivePage
+from core.domain.detection import Prematched, RuleSnapshot
 from core.errors import InvalidInputError
+from core.gc_pause import eased_collection
 from services.importer.chats import ChatFacts
 from services.importer.known import NewEntities
 from services.importer.media_copy import MediaCopier, MediaStoreLike
@@ -82,8 +84,27 @@ class ImportService:
         started = time.monotonic()
         source = open_export(path)
         log.info("import_started", source=source.name, size=source.json_size)
+        # The parser scans each page with the rules of now (the writes check they still hold).
+        snapshot = await self._ingest.rule_snapshot()
+        rules = snapshot.rules if snapshot is not None else ()
+        job = ParseJob(path, self._zone, self._page_size, rules)
+        with eased_collection():
+            summary = await self._run(job, snapshot, source, progress, chat_ids, started)
+        if summary.inserted >= self._statistics_after:
+            # A large import leaves the planner guessing until autovacuum or the maintenance
+            # job catches up; the first searches after it should not pay for that.
+            await refresh_statistics(self._db)
+        summary.duration = time.monotonic() - started
+        log.info("import_finished", source=source.name, chats=summary.chats,
+                 messages=summary.total_messages, inserted=summary.inserted,
+                 seconds=round(summary.duration, 2))  # fmt: skip
+        return summary
+
+    async def _run(
+        self, job: ParseJob, snapshot: RuleSnapshot | None, source: ExportSource,
+        progress: ProgressCallback | None, chat_ids: Collection[int] | None, started: float,
+    ) -> ImportSummary:  # fmt: skip
         fingerprint = source.fingerprint()  # before the parser opens the file
-        job = ParseJob(path, self._zone, self._page_size)
         async with ParserProcess(job, source.name) as parser:
             validated = await self._validate(parser, source, fingerprint, progress, started)
             ordinals = _selection(validated.chats, chat_ids)
@@ -94,15 +115,7 @@ class ImportService:
             summary = self._first_summary(source, validated, selected)
             total = sum(c.count for c in validated.chats if selected(c))
             reporter = _Reporter(progress, started, total)
-            await self._import(parser, ordinals, source, summary, reporter)
-        if summary.inserted >= self._statistics_after:
-            # A large import leaves the planner guessing until autovacuum or the maintenance
-            # job catches up; the first searches after it should not pay for that.
-            await refresh_statistics(self._db)
-        summary.duration = time.monotonic() - started
-        log.info("import_finished", source=source.name, chats=summary.chats,
-                 messages=summary.total_messages, inserted=summary.inserted,
-                 seconds=round(summary.duration, 2))  # fmt: skip
+            await self._import(parser, ordinals, source, summary, reporter, snapshot)
         return summary
 
     def _first_summary(
@@ -142,14 +155,15 @@ class ImportService:
         source: ExportSource,
         summary: ImportSummary,
         reporter: _Reporter,
+        snapshot: RuleSnapshot | None,
     ) -> None:
         entities = NewEntities(self._db)
         copier = MediaCopier(self._db, self._store, source, self._clock)
         written = 0
         try:
-            async with contextlib.aclosing(parser.pages(selected)) as drafts:
+            async with contextlib.aclosing(parser.read_ahead(selected)) as drafts:
                 async for draft in drafts:
-                    await self._store_page(draft, entities, copier, summary)
+                    await self._store_page(draft, entities, copier, summary, snapshot)
                     written += 1
                     reporter.page(draft, source.json_size)
         except InvalidInputError as error:
@@ -166,12 +180,15 @@ class ImportService:
 
     async def _store_page(
         self, draft: PageDraft, entities: NewEntities, copier: MediaCopier,
-        summary: ImportSummary,
+        summary: ImportSummary, snapshot: RuleSnapshot | None,
     ) -> None:  # fmt: skip
         users, chats = await entities.keep_new(list(draft.users.values()),
                                                list(draft.chats.values()))  # fmt: skip
         page = ArchivePage(messages=draft.messages, chats=chats, users=users, media=draft.media)
-        result = await self._ingest.ingest_page(page)
+        prematched = None
+        if snapshot is not None and snapshot.rules:
+            prematched = Prematched(snapshot.key, draft.messages, draft.matches)
+        result = await self._ingest.ingest_page(page, prematched=prematched)
         summary.chats += draft.opened
         summary.add_outcome(result.outcome, result.media_queued)
         await copier.copy_page(draft, result.outcome.stored, summary)

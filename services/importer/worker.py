@@ -11,8 +11,8 @@ sends ``(tag, payload)`` messages:
 
 * ``progress`` (bytes read, messages read) while validating, ``validated`` (``Validated``);
 * after the importer's ``import`` (the selected chat ordinals, or None for all): one ``page``
-  (``PageDraft``) at a time, then ``done`` (``MappingStats``); the importer closing the
-  channel instead stops the parser;
+  (``PageDraft``, with the job's detection rules' matches in it) at a time, then ``done``
+  (``MappingStats``); the importer closing the channel instead stops the parser;
 * ``invalid`` (the text of an InvalidInputError) when the input is malformed, ``crashed`` (a
   traceback) on a bug; either ends the process.
 
@@ -35,7 +35,11 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from core.domain.detection import DetectionRule
 from core.errors import InvalidInputError
+from core.gc_pause import ease_for_process
+from services.detection.engine import compile_rules
+from services.detection.prematch import prematch
 from services.importer.chats import ChatFacts
 from services.importer.mapper import MappingStats, MessageMapper
 from services.importer.pages import draft_pages
@@ -58,11 +62,13 @@ class Tag:
 
 @dataclass(frozen=True, slots=True)
 class ParseJob:
-    """What the parser process needs: the export, its time zone and the page size."""
+    """What the parser process needs: the export, its time zone, the page size, and the
+    detection rules to scan each page with before it is sent (none: the importer scans)."""
 
     path: Path
     zone: tzinfo | None
     page_size: int
+    rules: tuple[DetectionRule, ...] = ()
 
 
 def main(argv: list[str]) -> int:
@@ -70,6 +76,7 @@ def main(argv: list[str]) -> int:
     the job is the channel's first message."""
     # Ctrl-C reaches the whole process group; the importer decides, then stops this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ease_for_process()  # it lives for one import and allocates all the way
     channel = socket.socket(fileno=int(argv[1]))
     try:
         tag, job = receive(channel)
@@ -104,8 +111,11 @@ def _serve(job: ParseJob, channel: socket.socket) -> None:
         return
     stats = MappingStats()
     mapper = MessageMapper(job.zone, stats)
+    compiled = compile_rules(job.rules) if job.rules else None
     pages = draft_pages(source, validated.chats, _chooser(selected), mapper, job.page_size)
     for draft in pages:
+        if compiled is not None:
+            draft.matches = prematch(compiled, draft.messages)
         send(channel, (Tag.PAGE, draft))
     send(channel, (Tag.DONE, stats))
 

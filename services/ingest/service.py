@@ -12,6 +12,7 @@ from core.db.database import Database
 from core.db.repos.entities import FieldChange
 from core.db.uow import UnitOfWork
 from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
+from core.domain.detection import Prematched, RuleSnapshot
 from core.domain.messages import IngestOutcome
 from core.ports.detection import MessageScanner
 from services.ingest.entities import upsert_rounds
@@ -59,13 +60,25 @@ class IngestService:
         self._alerts = alerts
         self._clock = clock
 
+    async def rule_snapshot(self) -> RuleSnapshot | None:
+        """The scanner's rules now, for a scan ahead of the writes (None: nothing scans)."""
+        return None if self._scanner is None else await self._scanner.rule_snapshot()
+
     async def ingest_page(
-        self, page: ArchivePage, *, cursor: CursorUpdate | None = None, index: bool = True
+        self,
+        page: ArchivePage,
+        *,
+        cursor: CursorUpdate | None = None,
+        index: bool = True,
+        prematched: Prematched | None = None,
     ) -> PageResult:
-        """Store ``page`` and, when given, the backfill cursor describing it, atomically."""
+        """Store ``page`` and, when given, the backfill cursor describing it, atomically.
+
+        ``prematched``: detection's matches for the page's messages, found before the write.
+        """
         at = page.observed_at or self._clock()
         async with self._db.unit_of_work() as uow:
-            result = await self._write(uow, page, at, index=index)
+            result = await self._write(uow, page, at, index=index, prematched=prematched)
             if cursor is not None:
                 await uow.backfill.save(cursor, at)
             await uow.commit()
@@ -78,7 +91,13 @@ class IngestService:
         return result
 
     async def _write(
-        self, uow: UnitOfWork, page: ArchivePage, at: datetime, *, index: bool
+        self,
+        uow: UnitOfWork,
+        page: ArchivePage,
+        at: datetime,
+        *,
+        index: bool,
+        prematched: Prematched | None,
     ) -> PageResult:
         chat_changes: list[FieldChange] = []
         for chats in upsert_rounds(page.chats):
@@ -95,7 +114,7 @@ class IngestService:
         detections = 0
         if self._scanner is not None and outcome.written_messages:
             detections = await self._scanner.scan(
-                uow, outcome.written_messages, alerts=self._alerts
+                uow, outcome.written_messages, alerts=self._alerts, prematched=prematched
             )
         deleted = 0
         for deletion in page.deletions:  # after the messages: a page may add then delete one

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy import Table, func, select
@@ -12,7 +14,7 @@ from core.config_manager import ConfigManager
 from core.db.database import Database
 from core.db.tables import alerts, detections, messages
 from core.domain.archive import ArchivePage
-from core.domain.detection import RuleKind
+from core.domain.detection import Prematched, RuleKind, RuleMatch
 from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import InvalidInputError, NotFoundError
 from services.detection.service import DetectionService, RuleDraft
@@ -213,3 +215,60 @@ async def test_the_alert_payload_dates_the_message_in_utc(db: Database) -> None:
     async with db.reader() as uow:
         dates = {row[0]["date"] for row in await uow.connection.execute(select(alerts.c.payload))}
     assert dates == {"2024-05-01T12:30:00+00:00"}
+
+
+async def _hits(db: Database) -> list[tuple[str, str]]:
+    async with db.reader() as uow:
+        query = select(messages.c.text, detections.c.matched_text).join(
+            messages, messages.c.id == detections.c.message_pk
+        )
+        rows = await uow.connection.execute(query.order_by(detections.c.id))
+        return [(str(text), str(matched)) for text, matched in rows]
+
+
+async def _ingest_prematched(
+    db: Database, service: DetectionService, prematched_for: Callable[[list[Any]], Prematched]
+) -> None:
+    page = ArchivePage(
+        messages=[f.message(1 + i, text=t) for i, t in enumerate(TEXTS)], chats=[CHAT]
+    )
+    ingest = IngestService(db, MediaPolicy(frozenset()), scanner=service)
+    await ingest.ingest_page(page, prematched=prematched_for(page.messages))
+
+
+async def test_matches_found_ahead_are_stored_instead_of_scanning_again(db: Database) -> None:
+    service = await _service(db)
+    await service.add_rule(RuleDraft("city", RuleKind.KEYWORDS, "bogota"))
+    snapshot = await service.rule_snapshot()
+    assert [rule.name for rule in snapshot.rules] == ["city"]
+    # What the parser would have sent, doctored: only the doctored match can come from it.
+    ahead = {2: [RuleMatch(snapshot.rules[0].id, 0, "nothing", 0, 7)]}
+    await _ingest_prematched(db, service, lambda page: Prematched(snapshot.key, page, ahead))
+    assert await _hits(db) == [("nothing to see here", "nothing")]
+
+
+async def test_matches_found_with_other_rules_are_dropped_and_the_page_scanned(
+    db: Database,
+) -> None:
+    service = await _service(db)
+    await service.add_rule(RuleDraft("city", RuleKind.KEYWORDS, "bogota"))
+    stale = await service.rule_snapshot()
+    await service.add_rule(RuleDraft("wire", RuleKind.KEYWORDS, "wire transfer"))
+    ahead = {2: [RuleMatch(stale.rules[0].id, 0, "nothing", 0, 7)]}
+    await _ingest_prematched(db, service, lambda page: Prematched(stale.key, page, ahead))
+    assert sorted(matched for _, matched in await _hits(db)) == [
+        "BOGOTÁ", "Bogotá", "wire transfer", "wire transfer",
+    ]  # fmt: skip
+
+
+async def test_the_snapshot_key_follows_what_decides_matches(db: Database) -> None:
+    clock = Clock()
+    service = await _service(db, clock)
+    await service.add_rule(RuleDraft("city", RuleKind.KEYWORDS, "bogota"))
+    snapshot = await service.rule_snapshot()
+    clock.now += timedelta(seconds=1)
+    await service.set_enabled("city", False)
+    assert (await service.rule_snapshot()).key != snapshot.key
+    clock.now += timedelta(seconds=1)
+    await service.set_enabled("city", True)  # the same rules match again: matches still hold
+    assert (await service.rule_snapshot()).key == snapshot.key

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, text
 
+from core.config_manager import ConfigManager
 from core.db.database import Database
 from core.db.tables import (
     chat_history,
+    detections,
     media,
     media_blobs,
     message_versions,
@@ -24,7 +26,11 @@ from core.db.tables import (
     user_history,
 )
 from core.domain.archive import ArchivePage
+from core.domain.detection import RuleKind, ScanTarget
+from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import InvalidInputError
+from services.detection.engine import compile_rules
+from services.detection.service import DetectionService, RuleDraft
 from services.importer import ContentStore, ImportProgress, ImportService, ImportSummary
 from services.importer.bench import generate_export
 from services.ingest.media_policy import MediaPolicy
@@ -456,3 +462,42 @@ async def test_a_small_import_leaves_statistics_to_maintenance(
     before = await _statistics_refreshes(db)
     await import_fixture(db, tmp_path, "single_modern")
     assert await _statistics_refreshes(db) == before
+
+
+async def _detection(db: Database) -> DetectionService:
+    config = ConfigManager(env_file=None, environ={})
+    config.load()
+    service = DetectionService(config, EnhancedLoggingSystem(config), db=db)
+    for name, kind, pattern in (
+        ("meeting", RuleKind.KEYWORDS, "reunion, meeting, встреча"),
+        ("tokyo", RuleKind.KEYWORDS, "東京"),
+        ("numbers", RuleKind.REGEX, r"\bnew\s+numbers\b"),
+    ):
+        await service.add_rule(RuleDraft(name, kind, pattern))
+    return service
+
+
+async def test_the_parser_scans_the_pages_and_the_hits_equal_a_scan_of_what_was_stored(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "result.json"
+    generate_export(path, 2_000, seed=5, chats=3)
+    detection = await _detection(db)
+    ingest = IngestService(db, POLICY, scanner=detection, alerts=False, clock=lambda: NOW)
+    service = ImportService(db, ingest, ContentStore(tmp_path / "media"), page_size=300)
+    assert (await service.import_path(path)).inserted == 2_000
+    assert detection.compilations == 0  # every match came from the parser process
+    snapshot = await detection.rule_snapshot()
+    async with db.reader() as uow:
+        rows = (await uow.connection.execute(select(messages))).mappings().all()
+        found = await uow.connection.execute(
+            select(detections.c.rule_id, detections.c.message_pk, detections.c.matched_text)
+        )
+        stored_hits = sorted(tuple(row) for row in found)
+    targets = [ScanTarget(r["id"], r["chat_id"], r["sender_id"], r["text"]) for r in rows]
+    expected = sorted(
+        (m.rule_id, m.message_pk, m.matched_text)
+        for m in compile_rules(snapshot.rules).scan_many(targets)
+    )
+    assert len(expected) > 100
+    assert stored_hits == expected

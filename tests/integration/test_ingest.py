@@ -10,6 +10,7 @@ import pytest
 from core.db.database import Database
 from core.db.uow import UnitOfWork
 from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
+from core.domain.detection import Prematched, RuleSnapshot
 from core.domain.messages import WrittenMessage
 from services.ingest.media_policy import MediaPolicy
 from services.ingest.service import IngestService
@@ -31,9 +32,17 @@ def _page(*ids: int, media: Sequence[MediaRef] = ()) -> ArchivePage:
 
 class ExplodingScanner:
     async def scan(
-        self, uow: UnitOfWork, messages: Sequence[WrittenMessage], *, alerts: bool = True
+        self,
+        uow: UnitOfWork,
+        messages: Sequence[WrittenMessage],
+        *,
+        alerts: bool = True,
+        prematched: Prematched | None = None,
     ) -> int:
         raise RuntimeError("detection broke")
+
+    async def rule_snapshot(self) -> RuleSnapshot:
+        return RuleSnapshot()
 
 
 class CountingScanner:
@@ -41,10 +50,18 @@ class CountingScanner:
         self.seen: list[tuple[int, str, bool]] = []
 
     async def scan(
-        self, uow: UnitOfWork, messages: Sequence[WrittenMessage], *, alerts: bool = True
+        self,
+        uow: UnitOfWork,
+        messages: Sequence[WrittenMessage],
+        *,
+        alerts: bool = True,
+        prematched: Prematched | None = None,
     ) -> int:
         self.seen.extend((w.message.message_id, w.message.text, alerts) for w in messages)
         return len(messages)
+
+    async def rule_snapshot(self) -> RuleSnapshot:
+        return RuleSnapshot()
 
 
 async def test_a_page_and_its_cursor_are_stored_together(db: Database) -> None:
