@@ -27,8 +27,9 @@ def prematch(
     targets = (
         ScanTarget(position, m.chat_id, m.sender_id, m.text) for position, m in enumerate(messages)
     )
-    for match in compiled.scan_many(targets):
-        found.setdefault(match.message_pk, []).append(match._replace(message_pk=UNKNOWN_PK))
+    for rule_id, position, matched_text, start, end in compiled.scan_many(targets):
+        match = RuleMatch(rule_id, UNKNOWN_PK, matched_text, start, end)
+        found.setdefault(position, []).append(match)
     return found
 
 
@@ -46,6 +47,7 @@ def taken_matches(
         position = positions.get(id(message))
         if position is None:
             unscanned[pk] = message
-        else:
-            matches.extend(m._replace(message_pk=pk) for m in prematched.matches.get(position, ()))
+        else:  # a NamedTuple's _replace costs several times a plain construction
+            for rule_id, _, matched_text, start, end in prematched.matches.get(position, ()):
+                matches.append(RuleMatch(rule_id, pk, matched_text, start, end))
     return matches, unscanned

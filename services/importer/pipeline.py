@@ -125,27 +125,6 @@ class ParserProcess:
         data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         self._writer.write(HEADER.pack(len(data)) + data)
 
-    async def read_ahead(self, selected: frozenset[int] | None) -> AsyncGenerator[PageDraft, None]:
-        """``pages``, with the next page already being received and unpickled while the caller
-        stores the current one: that work then runs on this thread while the database's
-        thread writes, instead of after it."""
-        pages = self.pages(selected)
-        pending: asyncio.Future[PageDraft] = asyncio.ensure_future(anext(pages))
-        try:
-            while True:
-                try:
-                    draft = await pending
-                except StopAsyncIteration:
-                    return
-                pending = asyncio.ensure_future(anext(pages))
-                yield draft
-        finally:
-            # The caller stopped early (or failed): what the page ahead holds no longer matters.
-            pending.cancel()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await pending
-            await pages.aclose()
-
     async def _receive(self, when: str) -> Message:
         assert self._reader is not None
         try:

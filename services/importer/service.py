@@ -161,7 +161,7 @@ class ImportService:
         copier = MediaCopier(self._db, self._store, source, self._clock)
         written = 0
         try:
-            async with contextlib.aclosing(parser.read_ahead(selected)) as drafts:
+            async with contextlib.aclosing(parser.pages(selected)) as drafts:
                 async for draft in drafts:
                     await self._store_page(draft, entities, copier, summary, snapshot)
                     written += 1
