@@ -131,24 +131,40 @@ class SearchIndexWriter:
     def __init__(self, dialect: str) -> None:
         self._active = dialect == "sqlite"
 
-    async def add(self, conn: AsyncConnection, rows: Sequence[tuple[int, str]]) -> None:
-        """Index new texts (row key, text)."""
-        await self._write(conn, rows, delete=False)
+    async def add(
+        self,
+        conn: AsyncConnection,
+        rows: Sequence[tuple[int, str]],
+        folded: Sequence[str] | None = None,
+    ) -> None:
+        """Index new texts (row key, text); ``folded``: their folded forms, when known already."""
+        await self._write(conn, rows, delete=False, folded=folded)
 
     async def remove(self, conn: AsyncConnection, rows: Sequence[tuple[int, str]]) -> None:
         """Forget old texts; FTS5 needs the exact indexed values to delete them."""
         await self._write(conn, rows, delete=True)
 
     async def _write(
-        self, conn: AsyncConnection, rows: Sequence[tuple[int, str]], *, delete: bool
+        self,
+        conn: AsyncConnection,
+        rows: Sequence[tuple[int, str]],
+        *,
+        delete: bool,
+        folded: Sequence[str] | None = None,
     ) -> None:
-        kept = [row for row in rows if row[1]]
-        if not self._active or not kept:
+        if not self._active:
             return
-        pks, bodies = zip(*kept, strict=True)
-        folded = list(zip(pks, map(fold, bodies), strict=True))
+        if folded is None:
+            kept = [row for row in rows if row[1]]
+            trigrams = [(pk, fold(body)) for pk, body in kept]
+        else:
+            both = [(row, form) for row, form in zip(rows, folded, strict=True) if row[1]]
+            kept = [row for row, _ in both]
+            trigrams = [(row[0], form) for row, form in both]
+        if not kept:
+            return
         # messages_fts indexes the text as stored, messages_trgm its folded form.
-        for table, params in (("messages_fts", kept), ("messages_trgm", folded)):
+        for table, params in (("messages_fts", kept), ("messages_trgm", trigrams)):
             columns = f"{table}, rowid, text" if delete else "rowid, text"
             values = "'delete', ?, ?" if delete else "?, ?"
             sql = f"INSERT INTO {table}({columns}) VALUES ({values})"

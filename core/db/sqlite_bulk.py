@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db.tables import messages
 from core.domain.messages import ArchivedMessage
+from core.text import fold
 
 
 def sqlite_datetime(value: datetime | None) -> str | None:
@@ -70,19 +71,71 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
+def _value_columns(batch: Sequence[ArchivedMessage]) -> list[Iterable[Any]]:
+    columns: list[Iterable[Any]] = []
+    for name in MESSAGE_COLUMNS:
+        values: Iterable[Any] = map(_GETTERS[name], batch)
+        convert = _CONVERTERS.get(name)
+        columns.append(values if convert is None else map(convert, values))
+    return columns
+
+
 def message_rows(
     ids: Iterable[int], batch: Sequence[ArchivedMessage], *extra: Any
 ) -> list[tuple[Any, ...]]:
     """``(id, *message_values(m), *extra)`` for each message, built a column at a time: the
     attribute reads and the row tuples are made by ``map`` and ``zip`` in C, which halves the
     Python work per message of a row-by-row ``message_values``."""
-    columns: list[Iterable[Any]] = [ids]
-    for name in MESSAGE_COLUMNS:
-        values: Iterable[Any] = map(_GETTERS[name], batch)
-        convert = _CONVERTERS.get(name)
-        columns.append(values if convert is None else map(convert, values))
+    columns: list[Iterable[Any]] = [ids, *_value_columns(batch)]
     columns.extend(repeat(value, len(batch)) for value in extra)
     return list(zip(*columns, strict=True))
+
+
+def prepare(
+    messages: Sequence[ArchivedMessage],
+) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """``message_values`` and folded text of each message, for ``PreparedMessages``."""
+    return list(zip(*_value_columns(messages), strict=True)), [fold(m.text) for m in messages]
+
+
+class PreparedMessages:
+    """Messages converted for this module elsewhere, ahead of their write: each one's
+    ``message_values`` and folded text (the trigram index's form), by position in ``messages``.
+
+    An import's parser process prepares its pages (it has a core of its own; the writing
+    process is the busy one). Messages are found by identity: one the write path replaced
+    (a NUL dropped from its text, say) is converted again where it is written.
+    """
+
+    def __init__(
+        self,
+        messages: Sequence[ArchivedMessage],
+        values: Sequence[tuple[Any, ...]],
+        folded: Sequence[str],
+    ) -> None:
+        self._values = values
+        self._folded = folded
+        self._positions = {id(message): i for i, message in enumerate(messages)}
+
+    @classmethod
+    def of(cls, messages: Sequence[ArchivedMessage]) -> PreparedMessages:
+        return cls(messages, *prepare(messages))
+
+    def rows(
+        self, ids: Iterable[int], batch: Sequence[ArchivedMessage], *extra: Any
+    ) -> list[tuple[Any, ...]]:
+        """What ``message_rows`` would build, from the prepared values where there are some."""
+        rows = []
+        for pk, message in zip(ids, batch, strict=True):
+            position = self._positions.get(id(message))
+            values = message_values(message) if position is None else self._values[position]
+            rows.append((pk, *values, *extra))
+        return rows
+
+    def folded(self, batch: Sequence[ArchivedMessage]) -> list[str]:
+        """Each message's folded text (``core.text.fold``), prepared or folded now."""
+        positions, folded = self._positions, self._folded
+        return [fold(m.text) if (at := positions.get(id(m))) is None else folded[at] for m in batch]
 
 
 async def driver_connection(conn: AsyncConnection) -> Any:
@@ -110,21 +163,26 @@ async def insert_messages(
     batch: Sequence[ArchivedMessage],
     *,
     scanned_at: datetime | None = None,
+    prepared: PreparedMessages | None = None,
 ) -> list[int]:
     """Insert messages none of which is stored yet; returns their new ids, in order.
 
     ``scanned_at`` (when given) is stored on every row: detection scans them in this transaction.
+    ``prepared`` holds the values of (some of) the messages, converted ahead.
     """
     driver = await driver_connection(conn)
     cursor = await driver.execute("SELECT coalesce(max(id), 0) FROM messages")
     (highest,) = await cursor.fetchone()
     await cursor.close()
     ids = range(highest + 1, highest + 1 + len(batch))
-    if scanned_at is None:
-        await driver.executemany(INSERT_MESSAGES, message_rows(ids, batch))
+    extra = () if scanned_at is None else (sqlite_datetime(scanned_at),)
+    if prepared is None:
+        rows = message_rows(ids, batch, *extra)
     else:
-        rows = message_rows(ids, batch, sqlite_datetime(scanned_at))
-        await driver.executemany(INSERT_SCANNED_MESSAGES, rows)
+        rows = prepared.rows(ids, batch, *extra)
+    await driver.executemany(
+        INSERT_MESSAGES if scanned_at is None else INSERT_SCANNED_MESSAGES, rows
+    )
     return list(ids)
 
 

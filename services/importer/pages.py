@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from core.domain.archive import MediaRef
 from core.domain.detection import RuleMatch
@@ -34,6 +35,9 @@ class PageDraft:
     bytes_read: int = 0
     # Detection's matches found by the parser (``prematch``): message position -> matches.
     matches: dict[int, list[RuleMatch]] = field(default_factory=dict)
+    # For SQLite (``sqlite_bulk.prepare``): each message's row values and folded text.
+    sqlite_values: list[tuple[Any, ...]] | None = None
+    folded: list[str] | None = None
 
     def add(self, mapped: Mapped) -> None:
         self.messages.append(mapped.message)

@@ -19,6 +19,7 @@ from pathlib import Path
 import structlog
 
 from core.db.database import Database
+from core.db.sqlite_bulk import PreparedMessages
 from core.db.statistics import refresh_statistics
 from core.domain.archive import ArchivePage
 from core.domain.detection import Prematched, RuleSnapshot
@@ -87,7 +88,8 @@ class ImportService:
         # The parser scans each page with the rules of now (the writes check they still hold).
         snapshot = await self._ingest.rule_snapshot()
         rules = snapshot.rules if snapshot is not None else ()
-        job = ParseJob(path, self._zone, self._page_size, rules)
+        sqlite_rows = self._db.dialect == "sqlite"  # the parser converts the rows ahead
+        job = ParseJob(path, self._zone, self._page_size, rules, sqlite_rows)
         with eased_collection():
             summary = await self._run(job, snapshot, source, progress, chat_ids, started)
         if summary.inserted >= self._statistics_after:
@@ -188,7 +190,10 @@ class ImportService:
         prematched = None
         if snapshot is not None and snapshot.rules:
             prematched = Prematched(snapshot.key, draft.messages, draft.matches)
-        result = await self._ingest.ingest_page(page, prematched=prematched)
+        prepared = None
+        if draft.sqlite_values is not None and draft.folded is not None:
+            prepared = PreparedMessages(draft.messages, draft.sqlite_values, draft.folded)
+        result = await self._ingest.ingest_page(page, prematched=prematched, prepared=prepared)
         summary.chats += draft.opened
         summary.add_outcome(result.outcome, result.media_queued)
         await copier.copy_page(draft, result.outcome.stored, summary)

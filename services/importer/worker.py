@@ -11,7 +11,8 @@ sends ``(tag, payload)`` messages:
 
 * ``progress`` (bytes read, messages read) while validating, ``validated`` (``Validated``);
 * after the importer's ``import`` (the selected chat ordinals, or None for all): one ``page``
-  (``PageDraft``, with the job's detection rules' matches in it) at a time, then ``done``
+  (``PageDraft``, with the job's detection rules' matches in it, and for SQLite its rows'
+  values) at a time, then ``done``
   (``MappingStats``); the importer closing the channel instead stops the parser;
 * ``invalid`` (the text of an InvalidInputError) when the input is malformed, ``crashed`` (a
   traceback) on a bug; either ends the process.
@@ -35,6 +36,7 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
+from core.db import sqlite_bulk
 from core.domain.detection import DetectionRule
 from core.errors import InvalidInputError
 from core.gc_pause import ease_for_process
@@ -62,13 +64,15 @@ class Tag:
 
 @dataclass(frozen=True, slots=True)
 class ParseJob:
-    """What the parser process needs: the export, its time zone, the page size, and the
-    detection rules to scan each page with before it is sent (none: the importer scans)."""
+    """What the parser process needs: the export, its time zone, the page size, the
+    detection rules to scan each page with before it is sent (none: the importer scans), and
+    whether to convert the messages for SQLite's bulk path too."""
 
     path: Path
     zone: tzinfo | None
     page_size: int
     rules: tuple[DetectionRule, ...] = ()
+    sqlite_rows: bool = False  # prepare each message's SQLite row values and folded text
 
 
 def main(argv: list[str]) -> int:
@@ -116,6 +120,8 @@ def _serve(job: ParseJob, channel: socket.socket) -> None:
     for draft in pages:
         if compiled is not None:
             draft.matches = prematch(compiled, draft.messages)
+        if job.sqlite_rows:
+            draft.sqlite_values, draft.folded = sqlite_bulk.prepare(draft.messages)
         send(channel, (Tag.PAGE, draft))
     send(channel, (Tag.DONE, stats))
 

@@ -10,6 +10,7 @@ import structlog
 
 from core.db.database import Database
 from core.db.repos.entities import FieldChange
+from core.db.sqlite_bulk import PreparedMessages
 from core.db.uow import UnitOfWork
 from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
 from core.domain.detection import Prematched, RuleSnapshot
@@ -71,14 +72,18 @@ class IngestService:
         cursor: CursorUpdate | None = None,
         index: bool = True,
         prematched: Prematched | None = None,
+        prepared: PreparedMessages | None = None,
     ) -> PageResult:
         """Store ``page`` and, when given, the backfill cursor describing it, atomically.
 
-        ``prematched``: detection's matches for the page's messages, found before the write.
+        ``prematched``: detection's matches for the page's messages, found before the write;
+        ``prepared``: their SQLite row values and folded texts, converted before the write.
         """
         at = page.observed_at or self._clock()
         async with self._db.unit_of_work() as uow:
-            result = await self._write(uow, page, at, index=index, prematched=prematched)
+            result = await self._write(
+                uow, page, at, index=index, prematched=prematched, prepared=prepared
+            )
             if cursor is not None:
                 await uow.backfill.save(cursor, at)
             await uow.commit()
@@ -98,6 +103,7 @@ class IngestService:
         *,
         index: bool,
         prematched: Prematched | None,
+        prepared: PreparedMessages | None,
     ) -> PageResult:
         chat_changes: list[FieldChange] = []
         for chats in upsert_rounds(page.chats):
@@ -109,7 +115,9 @@ class IngestService:
             user_changes += await uow.users.upsert(users, at)
         # Rows the scanner sees below are marked scanned as they are written (no UPDATE after).
         scanned_at = self._clock() if self._scanner is not None else None
-        outcome = await uow.messages.upsert_batch(page.messages, index=index, scanned_at=scanned_at)
+        outcome = await uow.messages.upsert_batch(
+            page.messages, index=index, scanned_at=scanned_at, prepared=prepared
+        )
         media_queued = await self._queue_media(uow, page.media, outcome, at)
         detections = 0
         if self._scanner is not None and outcome.written_messages:

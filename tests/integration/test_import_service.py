@@ -29,6 +29,7 @@ from core.domain.archive import ArchivePage
 from core.domain.detection import RuleKind, ScanTarget
 from core.enhanced_logging_system import EnhancedLoggingSystem
 from core.errors import InvalidInputError
+from core.text import fold
 from services.detection.engine import compile_rules
 from services.detection.service import DetectionService, RuleDraft
 from services.importer import ContentStore, ImportProgress, ImportService, ImportSummary
@@ -501,3 +502,23 @@ async def test_the_parser_scans_the_pages_and_the_hits_equal_a_scan_of_what_was_
     )
     assert len(expected) > 100
     assert stored_hits == expected
+
+
+async def test_the_search_indexes_written_from_the_parsers_rows_match_the_stored_texts(
+    db: Database, tmp_path: Path
+) -> None:
+    path = tmp_path / "result.json"
+    generate_export(path, 1_500, seed=9, chats=2)
+    service, _ = make_importer(db, tmp_path / "media", page_size=400)
+    await service.import_path(path)
+    if db.dialect != "sqlite":
+        return  # PostgreSQL's search column and trigram index are computed by the server
+    async with db.reader() as uow:
+        texts = [str(t) for (t,) in await uow.connection.execute(select(messages.c.text))]
+        probes = (("messages_trgm", "reunion"), ("messages_trgm", "отчёт"),
+                  ("messages_trgm", "مرحبا"), ("messages_fts", "informacion"))  # fmt: skip
+        for table, probe in probes:
+            sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH :q"
+            term = fold(probe)
+            found = (await uow.connection.execute(text(sql), {"q": f'"{term}"'})).scalar_one()
+            assert found == sum(term in fold(t) for t in texts) > 0, (table, probe)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from core.db.repos.messages import message_row
-from core.db.sqlite_bulk import MESSAGE_COLUMNS, message_rows, message_values, sqlite_datetime
+from core.db.sqlite_bulk import (
+    MESSAGE_COLUMNS,
+    PreparedMessages,
+    message_rows,
+    message_values,
+    sqlite_datetime,
+)
 from core.domain.messages import ArchivedMessage
+from core.text import fold
 from tests import factories as f
 
 
@@ -57,3 +64,26 @@ def test_rows_built_a_column_at_a_time_equal_the_row_by_row_values() -> None:
     rows = message_rows(range(7, 10), batch, "extra")
     assert rows == [(7 + i, *message_values(m), "extra") for i, m in enumerate(batch)]
     assert rows[1][MESSAGE_COLUMNS.index("fwd_date") + 1] == "2024-04-30 22:00:00.000000"
+
+
+def test_prepared_messages_give_the_rows_and_folded_texts_built_at_the_write() -> None:
+    batch = [
+        f.message(
+            1, text="Árbol en BOGOTÁ", entities=({"type": "bold", "offset": 0, "length": 5},)
+        ),
+        f.message(2, text="", edit_date=f.at(4)),
+        f.message(3, text="東京 会議"),
+    ]
+    prepared = PreparedMessages.of(batch)
+    ids = range(10, 13)
+    assert prepared.rows(ids, batch, "stamp") == message_rows(ids, batch, "stamp")
+    assert prepared.folded(batch) == [fold(m.text) for m in batch]
+
+
+def test_a_message_replaced_after_preparing_is_converted_again() -> None:
+    batch = [f.message(1, text="antes"), f.message(2, text="uno\x00dos")]
+    prepared = PreparedMessages.of(batch)
+    replaced = replace(batch[1], text="uno\ufffddos")  # as the write path drops a NUL
+    written = [batch[0], replaced]
+    assert prepared.rows([5, 6], written) == message_rows([5, 6], written)
+    assert prepared.folded(written) == ["antes", fold("uno\ufffddos")]

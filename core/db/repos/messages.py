@@ -78,19 +78,21 @@ class MessageRepo:
         *,
         index: bool = True,
         scanned_at: datetime | None = None,
+        prepared: sqlite_bulk.PreparedMessages | None = None,
     ) -> IngestOutcome:
         """Store a batch idempotently (unique on chat id + message id).
 
         ``index=False`` skips the SQLite search index for bulk loads that rebuild it afterwards.
         ``scanned_at`` marks the new and edited rows scanned as they are written: the caller
         scans them in this transaction (a separate UPDATE would rewrite every row again).
+        ``prepared`` (SQLite): the new messages' row values and folded texts, converted ahead.
         """
         unique, keys, superseded = _latest_per_key(batch)
         outcome = IngestOutcome()
         candidates = await possibly_stored(self._conn, self._dialect, keys)
         existing = await stored_content(self._conn, self._dialect, candidates)
         fresh = [m for m, key in zip(unique, keys, strict=True) if key not in existing]
-        inserted = await self._insert(fresh, scanned_at, index=index)
+        inserted = await self._insert(fresh, scanned_at, index=index, prepared=prepared)
         if len(inserted) < len(fresh):  # another writer inserted some between lookup and insert
             taken = {(w.message.chat_id, w.message.message_id) for w in inserted}
             raced = [m.key for m in fresh if m.key not in taken]
@@ -115,16 +117,25 @@ class MessageRepo:
         return outcome
 
     async def _insert(
-        self, fresh: Sequence[ArchivedMessage], scanned_at: datetime | None, *, index: bool
+        self,
+        fresh: Sequence[ArchivedMessage],
+        scanned_at: datetime | None,
+        *,
+        index: bool,
+        prepared: sqlite_bulk.PreparedMessages | None,
     ) -> list[WrittenMessage]:
         """Insert messages not stored yet (and index them); what was inserted, in order."""
         if not fresh:
             return []
         if self._dialect == "sqlite":
-            ids = await sqlite_bulk.insert_messages(self._conn, fresh, scanned_at=scanned_at)
+            ids = await sqlite_bulk.insert_messages(
+                self._conn, fresh, scanned_at=scanned_at, prepared=prepared
+            )
             written = [WrittenMessage(pk, m) for pk, m in zip(ids, fresh, strict=True)]
             if index:
-                await self._index.add(self._conn, [(w.pk, w.message.text) for w in written])
+                folded = prepared.folded(fresh) if prepared is not None else None
+                texts = [(w.pk, w.message.text) for w in written]
+                await self._index.add(self._conn, texts, folded)
             return written
         rows = await postgres_bulk.insert_messages(self._conn, fresh, scanned_at=scanned_at)
         by_key = {m.key: m for m in fresh}
