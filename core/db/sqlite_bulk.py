@@ -117,10 +117,6 @@ class PreparedMessages:
         self._folded = folded
         self._positions = {id(message): i for i, message in enumerate(messages)}
 
-    @classmethod
-    def of(cls, messages: Sequence[ArchivedMessage]) -> PreparedMessages:
-        return cls(messages, *prepare(messages))
-
     def rows(
         self, ids: Iterable[int], batch: Sequence[ArchivedMessage], *extra: Any
     ) -> list[tuple[Any, ...]]:

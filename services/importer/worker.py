@@ -11,9 +11,9 @@ sends ``(tag, payload)`` messages:
 
 * ``progress`` (bytes read, messages read) while validating, ``validated`` (``Validated``);
 * after the importer's ``import`` (the selected chat ordinals, or None for all): one ``page``
-  (``PageDraft``, with the job's detection rules' matches in it, and for SQLite its rows'
-  values) at a time, then ``done``
-  (``MappingStats``); the importer closing the channel instead stops the parser;
+  (``PageDraft``, with the matches of the job's detection rules and, for SQLite, its rows'
+  values) at a time, then ``done`` (``MappingStats``); the importer closing the channel
+  instead stops the parser;
 * ``invalid`` (the text of an InvalidInputError) when the input is malformed, ``crashed`` (a
   traceback) on a bug; either ends the process.
 

@@ -12,6 +12,7 @@ from core.db.sqlite_bulk import (
     PreparedMessages,
     message_rows,
     message_values,
+    prepare,
     sqlite_datetime,
 )
 from core.domain.messages import ArchivedMessage
@@ -74,7 +75,7 @@ def test_prepared_messages_give_the_rows_and_folded_texts_built_at_the_write() -
         f.message(2, text="", edit_date=f.at(4)),
         f.message(3, text="東京 会議"),
     ]
-    prepared = PreparedMessages.of(batch)
+    prepared = PreparedMessages(batch, *prepare(batch))
     ids = range(10, 13)
     assert prepared.rows(ids, batch, "stamp") == message_rows(ids, batch, "stamp")
     assert prepared.folded(batch) == [fold(m.text) for m in batch]
@@ -82,7 +83,7 @@ def test_prepared_messages_give_the_rows_and_folded_texts_built_at_the_write() -
 
 def test_a_message_replaced_after_preparing_is_converted_again() -> None:
     batch = [f.message(1, text="antes"), f.message(2, text="uno\x00dos")]
-    prepared = PreparedMessages.of(batch)
+    prepared = PreparedMessages(batch, *prepare(batch))
     replaced = replace(batch[1], text="uno\ufffddos")  # as the write path drops a NUL
     written = [batch[0], replaced]
     assert prepared.rows([5, 6], written) == message_rows([5, 6], written)
