@@ -12,6 +12,7 @@ from core.config_manager import ConfigManager
 from core.config_settings import Settings
 from core.db import migrate
 from core.db.database import Database, DatabaseFloodRecorder
+from core.db.index_merges import restore_merging
 from core.enhanced_logging_system import EnhancedLoggingSystem
 from services.archiver.flood_progress import FloodWaitProgress
 
@@ -69,6 +70,7 @@ async def build_core(config: ConfigManager, *, apply_migrations: bool = True) ->
     db = open_database(settings)
     if apply_migrations:
         await migrate.upgrade(db.engine, fts_language=settings.search.fts_language)
+        await restore_merging(db)  # an import killed mid-way leaves the search indexes' merges off
     # Every flood wait is recorded in the vault and shown on the progress of the task that met it.
     flood_recorder = FloodWaitProgress(DatabaseFloodRecorder(db))
     retry = APIRetryWrapper(config, logger, flood_recorder=flood_recorder)

@@ -19,6 +19,7 @@ from pathlib import Path
 import structlog
 
 from core.db.database import Database
+from core.db.index_merges import deferred_merges
 from core.db.sqlite_bulk import PreparedMessages
 from core.db.statistics import refresh_statistics
 from core.domain.archive import ArchivePage
@@ -117,7 +118,8 @@ class ImportService:
             summary = self._first_summary(source, validated, selected)
             total = sum(c.count for c in validated.chats if selected(c))
             reporter = _Reporter(progress, started, total)
-            await self._import(parser, ordinals, source, summary, reporter, snapshot)
+            async with deferred_merges(self._db):  # the search indexes catch up at the end
+                await self._import(parser, ordinals, source, summary, reporter, snapshot)
         return summary
 
     def _first_summary(

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
-
 from core.db.database import Database
+from core.db.index_merges import merge_segments, restore_merging
 from core.db.search_index import FTS_TABLES
 from core.db.statistics import POSTGRES_GROWING_TABLES, refresh_statistics
 from services.jobs.context import JobContext
@@ -21,7 +20,6 @@ from services.jobs.disk import disk_usage, human_bytes
 from services.jobs.models import JobOutcome
 
 MERGE_PAGES = 500  # pages written per merge step (~2 MB): one short write transaction
-MAX_MERGE_STEPS = 2000  # a bound, far above what a daily run needs
 VACUUM_FREE_RATIO = 0.25
 VACUUM_MIN_FREE_PAGES = 256
 
@@ -59,6 +57,7 @@ async def maintain_postgres(db: Database) -> dict[str, Any]:
 
 
 async def maintain_sqlite(db: Database) -> dict[str, Any]:
+    await restore_merging(db)  # in case an import was killed while it had merges deferred
     merges = {table: await merge_fts(db, table) for table in FTS_TABLES}
     await refresh_statistics(db)
     free_pages, pages = await _page_counts(db)
@@ -79,20 +78,8 @@ async def maintain_sqlite(db: Database) -> dict[str, Any]:
 
 async def merge_fts(db: Database, table: str) -> int:
     """Merge ``table``'s segments in steps until one b-tree is left; returns the steps that
-    did work. FTS5 tells that a step did nothing by changing fewer than two rows."""
-    if table not in FTS_TABLES:
-        raise ValueError(f"not a search index: {table}")
-    merge = text(f"INSERT INTO {table}({table}, rank) VALUES ('merge', :pages)")
-    changes = text("SELECT total_changes()")
-    for step in range(MAX_MERGE_STEPS):
-        async with db.unit_of_work() as uow:
-            before = (await uow.connection.execute(changes)).scalar_one()
-            await uow.connection.execute(merge, {"pages": -MERGE_PAGES})
-            after = (await uow.connection.execute(changes)).scalar_one()
-            await uow.commit()
-        if after - before < 2:
-            return step
-    return MAX_MERGE_STEPS
+    did work."""
+    return await merge_segments(db, table, pages=MERGE_PAGES, everything=True)
 
 
 async def _page_counts(db: Database) -> tuple[int, int]:
