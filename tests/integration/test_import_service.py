@@ -69,6 +69,17 @@ def make_importer(
     return service, ingest
 
 
+def generated_importer(
+    db: Database, tmp_path: Path, messages: int, *, seed: int, chats: int, page_size: int
+) -> tuple[Path, ImportService, RecordingIngest]:
+    """A generated export of ``messages`` in ``tmp_path`` and an importer writing ``page_size``
+    messages per page."""
+    path = tmp_path / "result.json"
+    generate_export(path, messages, seed=seed, chats=chats)
+    service, ingest = make_importer(db, tmp_path / "media", page_size=page_size)
+    return path, service, ingest
+
+
 async def import_fixture(
     db: Database, tmp_path: Path, name: str, **options: Any
 ) -> tuple[ImportSummary, ImportService]:
@@ -419,9 +430,7 @@ async def test_known_desktop_bugs_are_repaired_and_nul_is_storable(
 async def test_pages_stay_bounded_and_start_before_the_file_is_read(
     db: Database, tmp_path: Path
 ) -> None:
-    path = tmp_path / "result.json"
-    generate_export(path, 3_000, seed=11, chats=3)
-    service, ingest = make_importer(db, tmp_path / "media", page_size=250)
+    path, service, ingest = generated_importer(db, tmp_path, 3_000, seed=11, chats=3, page_size=250)
     seen: list[ImportProgress] = []
     summary = await service.import_path(path, seen.append)
     assert summary.total_messages == 3_000 == summary.inserted
@@ -507,9 +516,7 @@ async def test_the_parser_scans_the_pages_and_the_hits_equal_a_scan_of_what_was_
 async def test_the_search_indexes_written_from_the_parsers_rows_match_the_stored_texts(
     db: Database, tmp_path: Path
 ) -> None:
-    path = tmp_path / "result.json"
-    generate_export(path, 1_500, seed=9, chats=2)
-    service, _ = make_importer(db, tmp_path / "media", page_size=400)
+    path, service, _ = generated_importer(db, tmp_path, 1_500, seed=9, chats=2, page_size=400)
     await service.import_path(path)
     if db.dialect != "sqlite":
         return  # PostgreSQL's search column and trigram index are computed by the server

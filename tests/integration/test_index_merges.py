@@ -21,13 +21,12 @@ from core.db.index_merges import (
     set_merging,
 )
 from core.db.search_index import FTS_TABLES
-from services.importer.bench import generate_export
 from services.jobs.maintenance import maintain
 from telegramvault.bootstrap import build_core
 from tests import factories as f
 from tests.conftest import sqlite_url
 from tests.integration.scheduler_support import job_context
-from tests.integration.test_import_service import make_importer
+from tests.integration.test_import_service import generated_importer
 
 DEFAULTS = {"automerge": AUTOMERGE_DEFAULT, "crisismerge": CRISISMERGE_DEFAULT}
 DEFERRED = {"automerge": 0, "crisismerge": DEFERRED_CRISISMERGE}
@@ -119,9 +118,7 @@ async def test_settings_a_killed_import_left_are_restored(vault: Database, tmp_p
 async def test_an_import_defers_merges_and_leaves_one_segment(
     vault: Database, tmp_path: Path
 ) -> None:
-    path = tmp_path / "result.json"
-    generate_export(path, 600, seed=5, chats=2)
-    service, ingest = make_importer(vault, tmp_path / "media", page_size=50)
+    path, service, ingest = generated_importer(vault, tmp_path, 600, seed=5, chats=2, page_size=50)
     seen: list[list[dict[str, int]]] = []
     original = ingest.ingest_page
 
