@@ -45,10 +45,16 @@ def _created() -> Column[object]:
 WALK_INCLUDE: dict[str, Any] = {"postgresql_include": ["id"]}
 
 
+HAS_MEDIA = "media_kind IS NOT NULL"
+
+
+def _where(condition: str) -> dict[str, Any]:
+    """A partial index's condition, for both dialects."""
+    return {"postgresql_where": text(condition), "sqlite_where": text(condition)}
+
+
 def _partial_date_index(name: str, where: str) -> Index:
-    return Index(
-        name, "date", postgresql_where=text(where), sqlite_where=text(where), **WALK_INCLUDE
-    )
+    return Index(name, "date", **WALK_INCLUDE, **_where(where))
 
 
 vault_meta = Table(
@@ -178,8 +184,9 @@ messages = Table(
     Index(None, "chat_id", "date", **WALK_INCLUDE),
     Index(None, "sender_id", "date", **WALK_INCLUDE),
     Index(None, "date", **WALK_INCLUDE),
-    # The is:/has: filters: newest-first walks over just the rows they keep.
-    Index(None, "media_kind", "date", **WALK_INCLUDE),
+    # The is:/has: filters: newest-first walks over just the rows they keep. A has: filter
+    # names kinds or asks for any, so messages without media need no entry (0009).
+    Index(None, "media_kind", "date", **WALK_INCLUDE, **_where(HAS_MEDIA)),
     _partial_date_index("ix_messages_date_deleted", "deleted_at IS NOT NULL"),
     _partial_date_index("ix_messages_date_edited", "edit_date IS NOT NULL"),
     _partial_date_index(

@@ -152,6 +152,39 @@ async def test_walk_indexes_carry_the_id_on_postgresql(empty_db_url: str) -> Non
         await db.dispose()
 
 
+async def _media_index_condition(db: Database) -> str | None:
+    """The has: index's WHERE clause as the database reports it (None: a full index)."""
+    async with db.engine.connect() as conn:
+        name = "'ix_messages_media_kind_date'"
+        if db.dialect == "postgresql":
+            query = f"SELECT indexdef FROM pg_indexes WHERE indexname = {name}"
+        else:
+            query = f"SELECT sql FROM sqlite_master WHERE name = {name}"
+        definition = str((await conn.exec_driver_sql(query)).scalar_one())
+    _, where, condition = definition.partition(" WHERE ")
+    return condition.strip("() ") if where else None
+
+
+async def test_the_media_index_leaves_out_messages_without_media(empty_db_url: str) -> None:
+    db = Database.from_url(empty_db_url)
+    try:
+        await migrate.upgrade(db.engine, "0008")
+        await archive(db)
+        before = {q: set(await ids_of(service(db), q)) for q in ("has:photo", "has:media")}
+        assert before["has:photo"] and before["has:media"] > before["has:photo"]
+        assert await _media_index_condition(db) is None
+
+        await migrate.upgrade(db.engine, "0009")
+        assert await _media_index_condition(db) == "media_kind IS NOT NULL"
+        assert {q: set(await ids_of(service(db), q)) for q in before} == before
+
+        await migrate.downgrade(db.engine, "0008")
+        assert await _media_index_condition(db) is None
+        assert {q: set(await ids_of(service(db), q)) for q in before} == before
+    finally:
+        await db.dispose()
+
+
 def test_the_recorded_head_is_the_newest_migration() -> None:
     assert migrate.head_revision() == migrate.HEAD_REVISION
 
