@@ -116,7 +116,8 @@ async def import_export(path: Path, url: str, media: Path, rules: int, seed: int
     db = Database.from_url(url)
     try:
         scanner = await detection_with_rules(db, rules, seed) if rules else None
-        ingest = IngestService(db, MediaPolicy(frozenset()), scanner=scanner)
+        # As ``telegramvault import`` builds it: history, its hits stored without alerts.
+        ingest = IngestService(db, MediaPolicy(frozenset()), scanner=scanner, alerts=False)
         service = ImportService(db, ingest, ContentStore(media))
         children = ChildrenPeak()
         watcher = asyncio.ensure_future(children.watch())

@@ -187,6 +187,32 @@ async def executemany(conn: AsyncConnection, sql: str, params: Sequence[tuple[An
     await driver.executemany(sql, params)
 
 
+def _insert_ignore_sql(table: str, columns: Sequence[str], unique: Sequence[str]) -> str:
+    names, marks = ", ".join(columns), ", ".join("?" * len(columns))
+    return (
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT ({', '.join(unique)}) "
+        "DO NOTHING"
+    )
+
+
+async def insert_ignoring(
+    conn: AsyncConnection,
+    table: str,
+    columns: Sequence[str],
+    params: Sequence[tuple[Any, ...]],
+    *,
+    unique: Sequence[str],
+) -> int:
+    """Insert rows (values of ``columns``) into ``table``, skipping those whose ``unique``
+    columns are stored already; returns how many were inserted (the driver sums each row's
+    change count over an executemany)."""
+    driver = await driver_connection(conn)
+    cursor = await driver.executemany(_insert_ignore_sql(table, columns, unique), params)
+    inserted: int = cursor.rowcount
+    await cursor.close()
+    return inserted
+
+
 async def insert_new(
     conn: AsyncConnection,
     table: str,
@@ -206,11 +232,7 @@ async def insert_new(
     (highest,) = await cursor.fetchone()
     await cursor.close()
     keys = ", ".join(unique)
-    await driver.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-        f"ON CONFLICT ({keys}) DO NOTHING",
-        params,
-    )
+    await driver.executemany(_insert_ignore_sql(table, columns, unique), params)
     cursor = await driver.execute(
         f"SELECT id, {keys} FROM {table} WHERE id > ? ORDER BY id", (highest,)
     )

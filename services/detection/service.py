@@ -249,20 +249,20 @@ class DetectionService:
         if not matches:
             return 0
         now = self._clock()
-        new_hits = await uow.detections.add_hits(
-            [
-                {
-                    "rule_id": m.rule_id,
-                    "message_pk": m.message_pk,
-                    "matched_text": m.matched_text[:500],
-                    "context": context_around(by_pk[m.message_pk].text, m.start, m.end),
-                    "created_at": now,
-                }
-                for m in matches
-            ]
-        )
-        if alerts:
-            await self._enqueue_alerts(uow, new_hits, matches, rules, by_pk)
+        hits = [
+            {
+                "rule_id": m.rule_id,
+                "message_pk": m.message_pk,
+                "matched_text": m.matched_text[:500],
+                "context": context_around(by_pk[m.message_pk].text, m.start, m.end),
+                "created_at": now,
+            }
+            for m in matches
+        ]
+        if not alerts:
+            return await uow.detections.store_hits(hits)
+        new_hits = await uow.detections.add_hits(hits)
+        await self._enqueue_alerts(uow, new_hits, matches, rules, by_pk)
         return len(new_hits)
 
     async def _enqueue_alerts(

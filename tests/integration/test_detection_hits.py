@@ -69,3 +69,20 @@ async def test_context_and_time_may_be_left_out(db: Database) -> None:
     assert hit["message_pk"] == one
     assert context is None
     assert before <= created_at <= datetime.now(UTC)
+
+
+async def test_storing_hits_without_ids_counts_only_the_new_ones(db: Database) -> None:
+    rule_id, (one, two, three) = await _rule_and_messages(db)
+    async with db.unit_of_work() as uow:
+        assert await uow.detections.store_hits([]) == 0
+        first = [_hit(rule_id, one, "a"), _hit(rule_id, two, "b")]
+        assert await uow.detections.store_hits(first) == 2
+        again = [_hit(rule_id, two, "b again"), _hit(rule_id, three, "c")]
+        assert await uow.detections.store_hits(again) == 1
+        await uow.commit()
+    async with db.reader() as uow:
+        query = select(detections.c.message_pk, detections.c.matched_text, detections.c.created_at)
+        stored = sorted((await uow.connection.execute(query)).all())
+    assert [tuple(row) for row in stored] == [
+        (one, "a", f.at(7)), (two, "b", f.at(7)), (three, "c", f.at(7)),
+    ]  # fmt: skip

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.db.database import Database
+from core.db.tables import media
 from core.db.uow import UnitOfWork
 from core.domain.archive import ArchivePage, CursorUpdate, MediaRef
 from core.domain.detection import Prematched, RuleSnapshot
@@ -99,7 +102,16 @@ async def test_media_follow_the_policy_and_are_queued_once(db: Database) -> None
     assert (first.media_queued, again.media_queued) == (3, 0)
     async with db.reader() as uow:
         counts = await uow.media.counts()
+        columns = (media.c.kind, media.c.tg_file_id, media.c.declared_size, media.c.state,
+                   media.c.attempts, media.c.last_error, media.c.created_at)  # fmt: skip
+        rows = (await uow.connection.execute(select(*columns).order_by(media.c.id))).all()
     assert counts == {"pending": 1, "skipped": 2}
+    assert [tuple(row)[:5] for row in rows] == [
+        ("photo", 11, 1000, "pending", 0), ("video", 12, 1000, "skipped", 0),
+        ("document", 13, 5 * 1024 * 1024, "skipped", 0),
+    ]  # fmt: skip
+    assert rows[0].last_error is None and rows[1].last_error and rows[2].last_error
+    assert {row.created_at.utcoffset() for row in rows} == {timedelta(0)}
 
 
 async def test_only_new_and_edited_messages_are_scanned(db: Database) -> None:

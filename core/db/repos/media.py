@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.db import sqlite_bulk
 from core.db.queue import claim, due
+from core.db.sqlite_bulk import sqlite_datetime
 from core.db.tables import media, media_blobs, messages, watched_chats
 from core.db.upsert import insert_ignore
 from core.domain.archive import MediaRef
@@ -17,6 +19,10 @@ from core.domain.archive import MediaRef
 PENDING, DOWNLOADING, RETRY = "pending", "downloading", "retry"
 DONE, FAILED, SKIPPED = "done", "failed", "skipped"
 WAITING_STATES = (PENDING, RETRY)
+QUEUED_COLUMNS = (
+    "message_pk", "kind", "tg_file_id", "tg_dc_id", "file_name", "mime_type", "declared_size",
+    "state", "last_error", "created_at", "updated_at",
+)  # fmt: skip
 
 
 def _owned_by_another(account_id: int) -> ColumnElement[bool]:
@@ -46,6 +52,16 @@ class MediaRepo:
         """Queue (ref, message pk, initial state, reason) rows; a message's media is queued once."""
         if not refs:
             return 0
+        if self._dialect == "sqlite":  # an import queues one row per message with media
+            stamp = sqlite_datetime(at)
+            params = [
+                (pk, ref.kind, ref.tg_file_id, ref.dc_id, ref.file_name, ref.mime_type,
+                 ref.declared_size, state, reason, stamp, stamp)
+                for ref, pk, state, reason in refs
+            ]  # fmt: skip
+            return await sqlite_bulk.insert_ignoring(
+                self._conn, media.name, QUEUED_COLUMNS, params, unique=("message_pk",)
+            )
         rows = [
             {
                 "message_pk": pk,

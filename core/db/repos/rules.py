@@ -146,17 +146,10 @@ class DetectionRepo:
         """
         if not rows:
             return []
-        now = datetime.now(UTC)
-        hits = [
-            (r["rule_id"], r["message_pk"], r["matched_text"], r.get("context"),
-             r.get("created_at") or now)
-            for r in rows
-        ]  # fmt: skip
+        hits = _hit_tuples(rows)
         if self._dialect == "sqlite":
-            stamps = {at: sqlite_datetime(at) for at in {hit[4] for hit in hits}}  # one, mostly
-            params = [(*hit[:4], stamps[hit[4]]) for hit in hits]
             new = await sqlite_bulk.insert_new(
-                self._conn, detections.name, HIT_COLUMNS, params, unique=HIT_KEY
+                self._conn, detections.name, HIT_COLUMNS, _sqlite_hits(hits), unique=HIT_KEY
             )
         else:
             new = await postgres_bulk.insert_hits(self._conn, hits)
@@ -164,6 +157,18 @@ class DetectionRepo:
             {"id": hit_id, "rule_id": rule_id, "message_pk": message_pk}
             for hit_id, rule_id, message_pk in new
         ]
+
+    async def store_hits(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """``add_hits`` for a caller that needs only how many were new (history: no alerts);
+        SQLite then skips reading the new rows back."""
+        if not rows:
+            return 0
+        hits = _hit_tuples(rows)
+        if self._dialect == "sqlite":
+            return await sqlite_bulk.insert_ignoring(
+                self._conn, detections.name, HIT_COLUMNS, _sqlite_hits(hits), unique=HIT_KEY
+            )
+        return len(await postgres_bulk.insert_hits(self._conn, hits))
 
     async def last_alert_at(self, rule_ids: Sequence[int]) -> dict[int, datetime]:
         """When each rule last enqueued an alert (cooldowns)."""
@@ -201,3 +206,20 @@ class DetectionRepo:
     async def count_for_rule(self, rule_id: int) -> int:
         query = select(func.count()).where(detections.c.rule_id == rule_id)
         return int((await self._conn.execute(query)).scalar_one())
+
+
+Hit = tuple[int, int, str, str | None, datetime]
+
+
+def _hit_tuples(rows: Sequence[Mapping[str, Any]]) -> list[Hit]:
+    now = datetime.now(UTC)
+    return [
+        (r["rule_id"], r["message_pk"], r["matched_text"], r.get("context"),
+         r.get("created_at") or now)
+        for r in rows
+    ]  # fmt: skip
+
+
+def _sqlite_hits(hits: Sequence[Hit]) -> list[tuple[Any, ...]]:
+    stamps = {at: sqlite_datetime(at) for at in {hit[4] for hit in hits}}  # one, mostly
+    return [(*hit[:4], stamps[hit[4]]) for hit in hits]
