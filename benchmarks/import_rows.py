@@ -23,6 +23,7 @@ from typing import Any
 from benchmarks.context import DialectRun
 from benchmarks.corpus_export import write_corpus_export
 from benchmarks.figures import Baseline, Figure, rate
+from benchmarks.storage import IMPORT_BUDGET
 
 MB = 1024 * 1024
 RULES = 1000
@@ -103,6 +104,7 @@ def _figures(
             rate(messages, ours["seconds"]),
             "msg/s",
             run.dialect,
+            IMPORT_BUDGET.get(run.dialect, "-"),  # the budget's pipeline, end to end
             baseline=speed_baseline,
             notes=tuple(speed_notes),
         ),
