@@ -8,11 +8,12 @@ SQLAlchemy column types would store them, so both paths write identical rows.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import repeat
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_not
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -80,27 +81,38 @@ def _value_columns(batch: Sequence[ArchivedMessage]) -> list[Iterable[Any]]:
     return columns
 
 
-def message_rows(
-    ids: Iterable[int], batch: Sequence[ArchivedMessage], *extra: Any
-) -> list[tuple[Any, ...]]:
-    """``(id, *message_values(m), *extra)`` for each message, built a column at a time: the
-    attribute reads and the row tuples are made by ``map`` and ``zip`` in C, which halves the
-    Python work per message of a row-by-row ``message_values``."""
-    columns: list[Iterable[Any]] = [ids, *_value_columns(batch)]
-    columns.extend(repeat(value, len(batch)) for value in extra)
-    return list(zip(*columns, strict=True))
+# A row's shape: one byte per value of ``message_values``, 1 where it is not NULL.
+Shape = bytes
+CompactRow = tuple[Shape, tuple[Any, ...]]  # the shape, and the row's values that are not NULL
 
 
-def prepare(
-    messages: Sequence[ArchivedMessage],
-) -> tuple[list[tuple[Any, ...]], list[str]]:
-    """``message_values`` and folded text of each message, for ``PreparedMessages``."""
-    return list(zip(*_value_columns(messages), strict=True)), [fold(m.text) for m in messages]
+def compact(values: tuple[Any, ...]) -> CompactRow:
+    """``values`` without its NULLs, and the shape that says which columns remain.
+
+    The driver binds each None through its adaptation protocol (a registry lookup and two
+    attribute probes), about 0.27 µs a value against nearly nothing for a str or an int, and a
+    message row holds 13 NULLs on average: an insert that names only the other columns writes
+    the same row (they default to NULL) in about a quarter of the time. ``map`` and
+    ``compress`` do the work in C.
+    """
+    shape = bytes(map(is_not, values, repeat(None)))
+    return shape, tuple(compress(values, shape))
+
+
+def compact_rows(batch: Sequence[ArchivedMessage]) -> list[CompactRow]:
+    """``compact(message_values(m))`` for each message, the values read a column at a time:
+    the attribute reads and the tuples are made by ``map`` and ``zip`` in C."""
+    return list(map(compact, zip(*_value_columns(batch), strict=True)))
+
+
+def prepare(messages: Sequence[ArchivedMessage]) -> tuple[list[CompactRow], list[str]]:
+    """The compact row values and the folded text of each message, for ``PreparedMessages``."""
+    return compact_rows(messages), [fold(m.text) for m in messages]
 
 
 class PreparedMessages:
-    """Messages converted for this module elsewhere, ahead of their write: each one's
-    ``message_values`` and folded text (the trigram index's form), by position in ``messages``.
+    """Messages converted for this module elsewhere, ahead of their write: each one's compact
+    row values and folded text (the trigram index's form), by position in ``messages``.
 
     An import's parser process prepares its pages (it has a core of its own; the writing
     process is the busy one). Messages are found by identity: one the write path replaced
@@ -110,28 +122,38 @@ class PreparedMessages:
     def __init__(
         self,
         messages: Sequence[ArchivedMessage],
-        values: Sequence[tuple[Any, ...]],
+        rows: Sequence[CompactRow],
         folded: Sequence[str],
     ) -> None:
-        self._values = values
+        self._rows = rows
         self._folded = folded
         self._positions = {id(message): i for i, message in enumerate(messages)}
 
-    def rows(
-        self, ids: Iterable[int], batch: Sequence[ArchivedMessage], *extra: Any
-    ) -> list[tuple[Any, ...]]:
-        """What ``message_rows`` would build, from the prepared values where there are some."""
-        rows = []
-        for pk, message in zip(ids, batch, strict=True):
-            position = self._positions.get(id(message))
-            values = message_values(message) if position is None else self._values[position]
-            rows.append((pk, *values, *extra))
-        return rows
+    def rows(self, batch: Sequence[ArchivedMessage]) -> list[CompactRow]:
+        """What ``compact_rows`` would build, from the prepared rows where there are some."""
+        positions, rows = self._positions, self._rows
+        return [
+            compact(message_values(m)) if (at := positions.get(id(m))) is None else rows[at]
+            for m in batch
+        ]
 
     def folded(self, batch: Sequence[ArchivedMessage]) -> list[str]:
         """Each message's folded text (``core.text.fold``), prepared or folded now."""
         positions, folded = self._positions, self._folded
         return [fold(m.text) if (at := positions.get(id(m))) is None else folded[at] for m in batch]
+
+
+def rows_by_shape(
+    ids: Iterable[int], rows: Iterable[CompactRow], *extra: Any
+) -> dict[Shape, list[tuple[Any, ...]]]:
+    """``(id, *values, *extra)`` of each row, gathered by shape (one insert statement each)."""
+    groups: dict[Shape, list[tuple[Any, ...]]] = {}
+    for pk, (shape, values) in zip(ids, rows, strict=True):
+        group = groups.get(shape)
+        if group is None:
+            groups[shape] = group = []
+        group.append((pk, *values, *extra))
+    return groups
 
 
 async def driver_connection(conn: AsyncConnection) -> Any:
@@ -144,14 +166,13 @@ async def driver_connection(conn: AsyncConnection) -> Any:
     return raw.driver_connection
 
 
-def _insert_sql(names: Sequence[str]) -> str:
+@functools.cache
+def _insert_sql(shape: Shape, extra: tuple[str, ...]) -> str:
+    """The insert of a row of ``shape``: its id, the columns not NULL, then ``extra``."""
+    names = ["id", *compress(MESSAGE_COLUMNS, shape), *extra]
     return (
         f"INSERT INTO {messages.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
     )
-
-
-INSERT_MESSAGES = _insert_sql(["id", *MESSAGE_COLUMNS])
-INSERT_SCANNED_MESSAGES = _insert_sql(["id", *MESSAGE_COLUMNS, "scanned_at"])
 
 
 async def insert_messages(
@@ -172,13 +193,10 @@ async def insert_messages(
     await cursor.close()
     ids = range(highest + 1, highest + 1 + len(batch))
     extra = () if scanned_at is None else (sqlite_datetime(scanned_at),)
-    if prepared is None:
-        rows = message_rows(ids, batch, *extra)
-    else:
-        rows = prepared.rows(ids, batch, *extra)
-    await driver.executemany(
-        INSERT_MESSAGES if scanned_at is None else INSERT_SCANNED_MESSAGES, rows
-    )
+    names = () if scanned_at is None else ("scanned_at",)
+    rows = compact_rows(batch) if prepared is None else prepared.rows(batch)
+    for shape, group in rows_by_shape(ids, rows, *extra).items():
+        await driver.executemany(_insert_sql(shape, names), group)
     return list(ids)
 
 

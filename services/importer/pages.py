@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from core.db.sqlite_bulk import CompactRow
 from core.domain.archive import MediaRef
 from core.domain.detection import RuleMatch
 from core.domain.messages import ArchivedMessage, ChatInfo, UserInfo
@@ -35,8 +35,8 @@ class PageDraft:
     bytes_read: int = 0
     # Detection's matches found by the parser (``prematch``): message position -> matches.
     matches: dict[int, list[RuleMatch]] = field(default_factory=dict)
-    # For SQLite (``sqlite_bulk.prepare``): each message's row values and folded text.
-    sqlite_values: list[tuple[Any, ...]] | None = None
+    # For SQLite (``sqlite_bulk.prepare``): each message's compact row values and folded text.
+    sqlite_values: list[CompactRow] | None = None
     folded: list[str] | None = None
 
     def add(self, mapped: Mapped) -> None:

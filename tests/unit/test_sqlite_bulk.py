@@ -9,12 +9,16 @@ from datetime import UTC, datetime, timedelta, timezone
 from core.db.repos.messages import message_row
 from core.db.sqlite_bulk import (
     MESSAGE_COLUMNS,
+    CompactRow,
     PreparedMessages,
-    message_rows,
+    compact,
+    compact_rows,
     message_values,
     prepare,
+    rows_by_shape,
     sqlite_datetime,
 )
+from core.db.tables import messages
 from core.domain.messages import ArchivedMessage
 from core.text import fold
 from tests import factories as f
@@ -55,6 +59,13 @@ def test_datetimes_are_stored_in_sqlalchemys_form_for_every_year() -> None:
     )
 
 
+def _expanded(row: CompactRow) -> tuple[object, ...]:
+    """The full ``message_values`` a compact row stands for."""
+    shape, values = row
+    kept = iter(values)
+    return tuple(next(kept) if present else None for present in shape)
+
+
 def test_rows_built_a_column_at_a_time_equal_the_row_by_row_values() -> None:
     plus_two = timezone(timedelta(hours=2))
     batch = [
@@ -62,9 +73,32 @@ def test_rows_built_a_column_at_a_time_equal_the_row_by_row_values() -> None:
         f.message(2, action_data={"a": [1, "ñ"]}, fwd_date=datetime(2024, 5, 1, tzinfo=plus_two)),
         f.message(3),
     ]
-    rows = message_rows(range(7, 10), batch, "extra")
-    assert rows == [(7 + i, *message_values(m), "extra") for i, m in enumerate(batch)]
-    assert rows[1][MESSAGE_COLUMNS.index("fwd_date") + 1] == "2024-04-30 22:00:00.000000"
+    rows = compact_rows(batch)
+    assert [_expanded(row) for row in rows] == [message_values(m) for m in batch]
+    fwd_date = MESSAGE_COLUMNS.index("fwd_date")
+    assert _expanded(rows[1])[fwd_date] == "2024-04-30 22:00:00.000000"
+
+
+def test_a_compact_row_keeps_every_value_but_none() -> None:
+    values = (1, None, 0, "", None, False, "x")
+    assert compact(values) == (bytes((1, 0, 1, 1, 0, 1, 1)), (1, 0, "", False, "x"))
+
+
+def test_rows_of_one_shape_share_a_statement() -> None:
+    batch = [f.message(1), f.message(2, edit_date=f.at(9)), f.message(3)]
+    groups = rows_by_shape(range(7, 10), compact_rows(batch), "stamp")
+    plain, edited = (compact(message_values(m))[0] for m in batch[:2])
+    assert list(groups) == [plain, edited]
+    assert [row[0] for row in groups[plain]] == [7, 9]
+    assert groups[edited] == [(8, *compact(message_values(batch[1]))[1], "stamp")]
+
+
+def test_columns_that_may_be_left_out_default_to_null() -> None:
+    # A compact row leaves its NULLs out of the insert: the column's default must be NULL,
+    # unless the column refuses NULL anyway (then None was never a valid value).
+    for name in MESSAGE_COLUMNS:
+        column = messages.c[name]
+        assert column.server_default is None or not column.nullable, name
 
 
 def test_prepared_messages_give_the_rows_and_folded_texts_built_at_the_write() -> None:
@@ -76,8 +110,7 @@ def test_prepared_messages_give_the_rows_and_folded_texts_built_at_the_write() -
         f.message(3, text="東京 会議"),
     ]
     prepared = PreparedMessages(batch, *prepare(batch))
-    ids = range(10, 13)
-    assert prepared.rows(ids, batch, "stamp") == message_rows(ids, batch, "stamp")
+    assert prepared.rows(batch) == compact_rows(batch)
     assert prepared.folded(batch) == [fold(m.text) for m in batch]
 
 
@@ -86,5 +119,5 @@ def test_a_message_replaced_after_preparing_is_converted_again() -> None:
     prepared = PreparedMessages(batch, *prepare(batch))
     replaced = replace(batch[1], text="uno\ufffddos")  # as the write path drops a NUL
     written = [batch[0], replaced]
-    assert prepared.rows([5, 6], written) == message_rows([5, 6], written)
+    assert prepared.rows(written) == compact_rows(written)
     assert prepared.folded(written) == ["antes", fold("uno\ufffddos")]
