@@ -32,6 +32,8 @@ from services.detection.validation import validate_rule
 
 SERVICE = "DetectionService"
 CONTEXT_CHARS = 80
+MATCHED_TEXT_CHARS = 500
+HIT_FIELDS = ("rule_id", "message_pk", "matched_text", "context")
 MAX_CACHED_RULE_SETS = 4
 
 
@@ -250,18 +252,15 @@ class DetectionService:
             return 0
         now = self._clock()
         hits = [
-            {
-                "rule_id": m.rule_id,
-                "message_pk": m.message_pk,
-                "matched_text": m.matched_text[:500],
-                "context": context_around(by_pk[m.message_pk].text, m.start, m.end),
-                "created_at": now,
-            }
+            (m.rule_id, m.message_pk, m.matched_text[:MATCHED_TEXT_CHARS],
+             context_around(by_pk[m.message_pk].text, m.start, m.end))
             for m in matches
-        ]
-        if not alerts:
-            return await uow.detections.store_hits(hits)
-        new_hits = await uow.detections.add_hits(hits)
+        ]  # fmt: skip
+        if not alerts:  # history: an import stores about one hit per message
+            return await uow.detections.store_hits(hits, now)
+        new_hits = await uow.detections.add_hits(
+            [dict(zip(HIT_FIELDS, hit, strict=True), created_at=now) for hit in hits]
+        )
         await self._enqueue_alerts(uow, new_hits, matches, rules, by_pk)
         return len(new_hits)
 

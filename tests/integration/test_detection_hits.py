@@ -74,15 +74,16 @@ async def test_context_and_time_may_be_left_out(db: Database) -> None:
 async def test_storing_hits_without_ids_counts_only_the_new_ones(db: Database) -> None:
     rule_id, (one, two, three) = await _rule_and_messages(db)
     async with db.unit_of_work() as uow:
-        assert await uow.detections.store_hits([]) == 0
-        first = [_hit(rule_id, one, "a"), _hit(rule_id, two, "b")]
-        assert await uow.detections.store_hits(first) == 2
-        again = [_hit(rule_id, two, "b again"), _hit(rule_id, three, "c")]
-        assert await uow.detections.store_hits(again) == 1
+        assert await uow.detections.store_hits([], f.at(7)) == 0
+        first = [(rule_id, one, "a", "…a…"), (rule_id, two, "b", None)]
+        assert await uow.detections.store_hits(first, f.at(7)) == 2
+        again = [(rule_id, two, "b again", None), (rule_id, three, "c", "…c…")]
+        assert await uow.detections.store_hits(again, f.at(8)) == 1
         await uow.commit()
     async with db.reader() as uow:
-        query = select(detections.c.message_pk, detections.c.matched_text, detections.c.created_at)
+        query = select(detections.c.message_pk, detections.c.matched_text, detections.c.context,
+                       detections.c.created_at)  # fmt: skip
         stored = sorted((await uow.connection.execute(query)).all())
     assert [tuple(row) for row in stored] == [
-        (one, "a", f.at(7)), (two, "b", f.at(7)), (three, "c", f.at(7)),
+        (one, "a", "…a…", f.at(7)), (two, "b", None, f.at(7)), (three, "c", "…c…", f.at(8)),
     ]  # fmt: skip

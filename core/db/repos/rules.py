@@ -158,17 +158,19 @@ class DetectionRepo:
             for hit_id, rule_id, message_pk in new
         ]
 
-    async def store_hits(self, rows: Sequence[Mapping[str, Any]]) -> int:
-        """``add_hits`` for a caller that needs only how many were new (history: no alerts);
-        SQLite then skips reading the new rows back."""
-        if not rows:
+    async def store_hits(self, hits: Sequence[HitValues], at: datetime) -> int:
+        """Store ``(rule_id, message_pk, matched_text, context)`` hits found ``at``, once per
+        (rule, message); returns how many were new. For a caller that needs no ids (history:
+        no alerts): SQLite then reads nothing back."""
+        if not hits:
             return 0
-        hits = _hit_tuples(rows)
         if self._dialect == "sqlite":
+            stamp = sqlite_datetime(at)
+            params = [(*hit, stamp) for hit in hits]
             return await sqlite_bulk.insert_ignoring(
-                self._conn, detections.name, HIT_COLUMNS, _sqlite_hits(hits), unique=HIT_KEY
+                self._conn, detections.name, HIT_COLUMNS, params, unique=HIT_KEY
             )
-        return len(await postgres_bulk.insert_hits(self._conn, hits))
+        return len(await postgres_bulk.insert_hits(self._conn, [(*hit, at) for hit in hits]))
 
     async def last_alert_at(self, rule_ids: Sequence[int]) -> dict[int, datetime]:
         """When each rule last enqueued an alert (cooldowns)."""
@@ -208,7 +210,8 @@ class DetectionRepo:
         return int((await self._conn.execute(query)).scalar_one())
 
 
-Hit = tuple[int, int, str, str | None, datetime]
+HitValues = tuple[int, int, str, str | None]  # rule_id, message_pk, matched_text, context
+Hit = tuple[int, int, str, str | None, datetime]  # and created_at
 
 
 def _hit_tuples(rows: Sequence[Mapping[str, Any]]) -> list[Hit]:
