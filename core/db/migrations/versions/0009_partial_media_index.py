@@ -8,7 +8,7 @@ time. On PostgreSQL the index keeps its ``INCLUDE (id)`` (0008).
 
 Revision ID: 0009
 Revises: 0008
-Create Date: 2026-12-04
+Create Date: 2026-11-27
 """
 
 from __future__ import annotations
