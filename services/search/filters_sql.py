@@ -74,22 +74,28 @@ def row_conditions(filters: ResolvedFilters) -> list[ColumnElement[bool]]:
         conditions.append(
             or_(m.sender_id.is_(None), m.sender_id.not_in(filters.excluded_sender_ids))
         )
-    conditions.extend(_has(filters.has))
+    conditions.extend(_has(filters))
     conditions.extend(not_(c) for c in _has_each(filters.has_not))
     conditions.extend(_is(name) for name in sorted(filters.is_))
     conditions.extend(not_(_is(name)) for name in sorted(filters.is_not))
     return conditions
 
 
-def _has(values: frozenset[str]) -> list[ColumnElement[bool]]:
-    """Media kinds named together match any of them; ``media`` and ``link`` must hold too."""
-    conditions: list[ColumnElement[bool]] = []
-    kinds = [kind for value in sorted(values) for kind in MEDIA_KINDS.get(value, ())]
+def media_conditions(filters: ResolvedFilters) -> list[ColumnElement[bool]]:
+    """The has: filters' media condition, which the media index serves (it holds only
+    messages with media, and a kind or ``IS NOT NULL`` implies that)."""
+    kinds = [kind for value in sorted(filters.has) for kind in MEDIA_KINDS.get(value, ())]
     if kinds:
-        conditions.append(m.media_kind.in_(kinds))
-    elif "media" in values:
-        conditions.append(m.media_kind.is_not(None))
-    if "link" in values:
+        return [m.media_kind.in_(kinds)]
+    if "media" in filters.has:
+        return [m.media_kind.is_not(None)]
+    return []
+
+
+def _has(filters: ResolvedFilters) -> list[ColumnElement[bool]]:
+    """Media kinds named together match any of them; ``media`` and ``link`` must hold too."""
+    conditions = media_conditions(filters)
+    if "link" in filters.has:
         conditions.append(has_link())
     return conditions
 

@@ -5,7 +5,10 @@ walking an index entry costs ~0.15 µs and counting a match ~45 ns. So, after a 
 
 - few matches: read them all and sort by date (cost grows with the matches);
 - many matches: walk the messages newest first in batches through the date, chat or sender
-  index, and ask FTS5 only about each batch's rowid range (cost grows with the page).
+  index, and ask FTS5 only about each batch's rowid range (cost grows with the page);
+- many matches and a has: filter keeping few rows: read those rows through the media index,
+  ask FTS5 about them, and sort (a rare kind with a common word may have a handful of hits in
+  the whole archive, which the walk would have to visit to find).
 
 The choice compares both costs. Ordering by rowid (arrival order) alone would be faster still,
 but backfills and imports insert old messages after new ones, so "newest first" would show
@@ -18,13 +21,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.db.tables import messages
 from services.search.filters_sql import (
     Keyset,
     Window,
+    media_conditions,
     row_conditions,
     walk_conditions,
     window_conditions,
@@ -42,6 +46,11 @@ from services.search.sqlite_text import IndexCheck, SqliteText
 
 m = messages.c
 SORTED_MAX = 20_000
+# A has: filter's media rows may be the candidates of a text search: read through the media
+# index and tested against the text's doclist, which is decoded whole (~0.3 µs an entry); so
+# both are bounded, to about 40 ms.
+MEDIA_DRIVEN_MAX = 40_000
+COMMON_TEXT = 100_000
 MIN_COUNT_CAP = 1_000
 FIRST_BATCH_MIN, BATCH_MAX = 64, 16_384
 LOOKUP_COST = 25  # reading a row costs about as much as walking 25 index entries
@@ -70,6 +79,7 @@ class SqliteSearch:
         self._conn = conn
         self._text = text_plan
         self._walk = walk_conditions(filters)
+        self._media = media_conditions(filters)
         self._start = filters.dates.start
         self._rows = [*row_conditions(filters), *text_plan.conditions]
         self._stats = FtsStats(conn)
@@ -92,8 +102,31 @@ class SqliteSearch:
         if driver_count.total == 0:
             return Found()
         if driver_count.exact and await self._sorting_is_cheaper(driver_count.total, limit):
-            return await self._sorted(driver, window, limit)
+            return await self._sorted(matches_sql(driver), driver, window, limit)
+        if await self._media_drives(driver, driver_count, window):
+            # A rare kind with a common word: the walk would visit most of the archive.
+            return await self._sorted(self._media_rows(window), None, window, limit)
         return await self._walk_batches(driver, driver_count.total, window, limit, count)
+
+    async def _media_drives(self, driver: IndexCheck, counted: MatchCount, window: Window) -> bool:
+        """Whether the has: filter's media rows should be the candidates, each tested against
+        the text index: when both they and the text's matches are few enough that reading all
+        of them stays cheap. A rare kind with a common word can leave a handful of hits in the
+        whole archive, and the walk would visit most of it to find them; a very common word
+        is left to the walk, which then finds its hits early."""
+        if not self._media:
+            return False
+        rows = self._media_rows(window).limit(MEDIA_DRIVEN_MAX + 1).subquery()
+        media = (await self._conn.execute(select(func.count()).select_from(rows))).scalar_one()
+        if int(media) > MEDIA_DRIVEN_MAX:
+            return False
+        if not counted.exact:
+            counted = await self._stats.check_count(driver, COMMON_TEXT)
+        return counted.exact and counted.total < COMMON_TEXT
+
+    def _media_rows(self, window: Window) -> Select[tuple[int]]:
+        """The ids the has: filter keeps, read through the media index."""
+        return select(m.id).where(*self._media, *self._walk, *window_conditions(window))
 
     async def _count_cap(self, limit: int) -> int:
         """Counting beyond twice the break-even point of sorting only measures the term."""
@@ -115,9 +148,12 @@ class SqliteSearch:
         total, estimate = await self._total(len(keys), progress, None, window, count)
         return Found(keys, total, estimate)
 
-    async def _sorted(self, driver: IndexCheck, window: Window, limit: int) -> Found:
-        """Few matches: take them all, keep those passing every condition, sort by date."""
-        matched = matches_sql(driver).cte("matched").prefix_with("MATERIALIZED")
+    async def _sorted(
+        self, candidates: Any, driver: IndexCheck | None, window: Window, limit: int
+    ) -> Found:
+        """Few candidates (a select of ids: the ``driver``'s matches, or the media rows): take
+        them all, keep those passing every condition, sort by date."""
+        matched = candidates.cte("matched").prefix_with("MATERIALIZED")
         total = func.count().over().label("total")
         query = (
             select(m.id, m.date, total)

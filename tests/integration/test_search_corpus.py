@@ -130,6 +130,7 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
     makes SQLite's walk use its three batch modes in turn."""
     if request.param == "forced":
         monkeypatch.setattr(sqlite_search, "SORTED_MAX", 0)
+        monkeypatch.setattr(sqlite_search, "MEDIA_DRIVEN_MAX", -1)  # has: filters walk too
         monkeypatch.setattr(sqlite_search, "FIRST_BATCH_MIN", 2)
         monkeypatch.setattr(sqlite_search, "BATCH_MAX", 3)
         modes = itertools.cycle(["lookup", "decode", "probe"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from core.db.database import Database
 from core.domain.messages import UserInfo
+from services.search import sqlite_search
 from tests.integration.test_search_corpus import (
     CHANNEL,
     GROUP,
@@ -70,6 +73,53 @@ async def test_filters(db: Database, strategy: str, query: str, expected: set[in
     found = await ids_of(service(db), query, limit=3)
     assert len(found) == len(set(found))
     assert set(found) == expected
+
+
+MEDIA_DRIVEN = [
+    ("sunset has:photo", [21]),
+    ("sunset has:video", []),
+    ("contract has:media", [23]),
+    ("signed OR sunset has:photo has:document", [23, 21]),
+    ("sunset OR contract has:media from:@boris", [21]),
+    ("photo OR contract OR harbour has:media before:2024-02-28", []),
+    ("photo OR contract OR harbour has:media -is:deleted", [23, 21]),
+]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+@pytest.mark.parametrize(("query", "expected"), MEDIA_DRIVEN)
+async def test_media_rows_drive_a_text_search_with_a_has_filter(
+    db: Database, monkeypatch: pytest.MonkeyPatch, query: str, expected: list[int]
+) -> None:
+    # Sorting the text's matches is never cheaper here, and the walk must not be taken.
+    monkeypatch.setattr(sqlite_search, "SORTED_MAX", 0)
+
+    async def no_walk(*_: object) -> None:
+        raise AssertionError("walked instead of reading the media rows")
+
+    monkeypatch.setattr(sqlite_search.SqliteSearch, "_walk_batches", no_walk)
+    await archive(db)
+    assert await ids_of(service(db), query, limit=1) == expected  # newest first, page by page
+    assert (await service(db).search_messages(query)).total == len(expected)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+async def test_a_very_common_text_with_a_has_filter_is_walked(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_search, "SORTED_MAX", 0)
+    monkeypatch.setattr(sqlite_search, "COMMON_TEXT", 1)  # every text counts as very common
+    walks: list[object] = []
+    walk = sqlite_search.SqliteSearch._walk_batches
+
+    async def counted_walk(self: sqlite_search.SqliteSearch, *args: Any) -> Any:
+        walks.append(args)
+        return await walk(self, *args)
+
+    monkeypatch.setattr(sqlite_search.SqliteSearch, "_walk_batches", counted_walk)
+    await archive(db)
+    assert await ids_of(service(db), "sunset has:photo") == [21]
+    assert walks
 
 
 @pytest.mark.parametrize(
