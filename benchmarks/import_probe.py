@@ -7,7 +7,8 @@ never on the command line); the result leaves as one JSON line on stdout:
 - ``{"task": "json_load", "path": ...}``: ``json.load`` of the file, the naive baseline;
 - ``{"task": "import", "path": ..., "url": ..., "media": ..., "rules": N, "seed": S}``:
   ImportService into ``url``, every stored message scanned by a DetectionService holding ``N``
-  synthetic rules (no alert recipients), as the budget's pipeline has it.
+  synthetic rules in history mode (hits stored, no alerts), as the budget's pipeline and the
+  import command have it.
 
 Only the standard library is imported up front, so the baseline's RSS is that of ``json``. The
 importer parses in a child process of its own: its peak RSS is reported beside this process's.

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import TextualSelect
 
 from core.db.tables import messages
 from services.search.filters_sql import (
@@ -149,7 +150,11 @@ class SqliteSearch:
         return Found(keys, total, estimate)
 
     async def _sorted(
-        self, candidates: Any, driver: IndexCheck | None, window: Window, limit: int
+        self,
+        candidates: Select[tuple[int]] | TextualSelect,
+        driver: IndexCheck | None,
+        window: Window,
+        limit: int,
     ) -> Found:
         """Few candidates (a select of ids: the ``driver``'s matches, or the media rows): take
         them all, keep those passing every condition, sort by date."""

@@ -116,6 +116,8 @@ class RuleRepo:
 
 
 HIT_COLUMNS = ("rule_id", "message_pk", "matched_text", "context", "created_at")
+HitValues = tuple[int, int, str, str | None]  # rule_id, message_pk, matched_text, context
+Hit = tuple[int, int, str, str | None, datetime]  # and created_at
 HIT_KEY = ("rule_id", "message_pk")
 
 
@@ -208,10 +210,6 @@ class DetectionRepo:
     async def count_for_rule(self, rule_id: int) -> int:
         query = select(func.count()).where(detections.c.rule_id == rule_id)
         return int((await self._conn.execute(query)).scalar_one())
-
-
-HitValues = tuple[int, int, str, str | None]  # rule_id, message_pk, matched_text, context
-Hit = tuple[int, int, str, str | None, datetime]  # and created_at
 
 
 def _hit_tuples(rows: Sequence[Mapping[str, Any]]) -> list[Hit]:
